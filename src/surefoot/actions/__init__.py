@@ -1,0 +1,3 @@
+"""surefoot.actions."""
+
+__all__: list[str] = []

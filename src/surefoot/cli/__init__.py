@@ -1,0 +1,5 @@
+"""The ``surefoot`` command line."""
+
+from surefoot.cli._app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,95 @@
+"""Shared foundations: errors, settings, ids, clock and the record types every part exchanges.
+
+Imports nothing of surefoot's.
+"""
+
+from surefoot.core import semconv
+from surefoot.core._clock import SYSTEM_CLOCK, Clock, FakeClock, SystemClock
+from surefoot.core._ids import is_span_id, is_trace_id, new_id, new_span_id, new_trace_id
+from surefoot.core._protocols import SpanSink
+from surefoot.core._records import (
+    Decision,
+    DecisionStatus,
+    ErrorInfo,
+    JSONValue,
+    SpanKind,
+    SpanRecord,
+    SpanStatus,
+)
+from surefoot.core.config import (
+    OtlpSettings,
+    RecorderSettings,
+    SettingOrigin,
+    Settings,
+    StoreSettings,
+    TracingSettings,
+    explain_settings,
+    mask_url,
+)
+from surefoot.core.errors import (
+    ActionConflict,
+    BudgetExceeded,
+    CircuitOpen,
+    ConfigError,
+    ContentFiltered,
+    DeadlineExceeded,
+    GuardError,
+    InvalidInput,
+    MalformedResponse,
+    MigrationRequired,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RateLimited,
+    StoreError,
+    StoreUnavailable,
+    SurefootError,
+    ValidationFailed,
+)
+
+__all__ = [
+    "SYSTEM_CLOCK",
+    "ActionConflict",
+    "BudgetExceeded",
+    "CircuitOpen",
+    "Clock",
+    "ConfigError",
+    "ContentFiltered",
+    "DeadlineExceeded",
+    "Decision",
+    "DecisionStatus",
+    "ErrorInfo",
+    "FakeClock",
+    "GuardError",
+    "InvalidInput",
+    "JSONValue",
+    "MalformedResponse",
+    "MigrationRequired",
+    "OtlpSettings",
+    "ProviderError",
+    "ProviderTimeout",
+    "ProviderUnavailable",
+    "RateLimited",
+    "RecorderSettings",
+    "SettingOrigin",
+    "Settings",
+    "SpanKind",
+    "SpanRecord",
+    "SpanSink",
+    "SpanStatus",
+    "StoreError",
+    "StoreSettings",
+    "StoreUnavailable",
+    "SurefootError",
+    "SystemClock",
+    "TracingSettings",
+    "ValidationFailed",
+    "explain_settings",
+    "is_span_id",
+    "is_trace_id",
+    "mask_url",
+    "new_id",
+    "new_span_id",
+    "new_trace_id",
+    "semconv",
+]

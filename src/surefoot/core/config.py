@@ -1,0 +1,345 @@
+"""Settings: one validated object, built once at the edges and passed down in small pieces.
+
+Precedence, highest first: explicit argument, ``SUREFOOT_*`` environment variable, the
+``surefoot.toml`` file, the default. Nested settings use ``__`` in variable names
+(``SUREFOOT_STORE__URL``) and tables in the file (``[store] url = ...``). Which file is read:
+the ``config_file`` argument, else ``SUREFOOT_CONFIG``, else ``./surefoot.toml`` when present.
+
+Every setting is documented here, in its field's description; ``surefoot config show`` prints the
+effective values, where each came from, and masks secrets. ``docs/configuration.md`` is generated
+from the same descriptions.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from surefoot.core.errors import ConfigError
+
+__all__ = [
+    "OtlpSettings",
+    "RecorderSettings",
+    "SettingOrigin",
+    "Settings",
+    "StoreSettings",
+    "TracingSettings",
+    "explain_settings",
+    "mask_url",
+]
+
+ENV_PREFIX = "SUREFOOT_"
+CONFIG_ENV = "SUREFOOT_CONFIG"
+DEFAULT_CONFIG_FILE = Path("surefoot.toml")
+
+_toml_path: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "surefoot_toml_path", default=None
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSettings(_Section):
+    """Where records are kept."""
+
+    url: str = Field(
+        "sqlite:///.surefoot/surefoot.db",
+        description="SQLAlchemy URL of the store: sqlite:///PATH (embedded default, WAL mode) or "
+        "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB.",
+    )
+    connect_timeout_s: float = Field(5.0, gt=0, description="Seconds to wait for a connection.")
+    pool_size: int = Field(5, ge=1, le=200, description="Connections kept open (PostgreSQL).")
+    auto_migrate: bool = Field(
+        True,
+        description="Create or upgrade the schema when surefoot.init() opens the store. Turn off "
+        "where a deploy step runs `surefoot db upgrade` instead.",
+    )
+
+
+class RecorderSettings(_Section):
+    """The background writer between the traced code and the store."""
+
+    queue_size: int = Field(
+        65_536,
+        ge=16,
+        description="Spans held in memory; beyond it new spans are dropped and counted.",
+    )
+    batch_size: int = Field(1_024, ge=1, description="Spans written per store transaction.")
+    flush_interval_s: float = Field(
+        0.2,
+        gt=0,
+        le=60,
+        description="Longest time a span waits in memory before it is written or spooled. This is "
+        "the bound on what a `kill -9` can lose.",
+    )
+    spool_dir: Path = Field(
+        Path(".surefoot/spool"),
+        description="Where spans are appended while the store is unreachable, replayed in order "
+        "later.",
+    )
+    spool_max_bytes: int = Field(
+        1 << 30, ge=1 << 20, description="Spool size past which new spans are dropped and counted."
+    )
+    retry_interval_s: float = Field(
+        1.0, gt=0, description="Seconds between attempts to reach an unavailable store."
+    )
+    shutdown_timeout_s: float = Field(
+        5.0, ge=0, description="How long flush at exit may take before the rest goes to the spool."
+    )
+
+
+class TracingSettings(_Section):
+    """What is captured on every traced call."""
+
+    enabled: bool = Field(True, description="Record traces at all. Off makes tracing a no-op.")
+    service_name: str = Field("surefoot-app", description="The service.name of every span.")
+    sample_rate: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Fraction of traces kept by head sampling. Errors and every guard decision "
+        "other than serve are always kept.",
+    )
+    capture_payloads: bool = Field(True, description="Record span inputs and outputs.")
+    max_payload_chars: int = Field(
+        32_768,
+        ge=64,
+        description="Cap on each serialised input, output and attribute; longer values end in an "
+        "explicit truncation marker.",
+    )
+    redact_secrets: bool = Field(
+        True, description="Mask Authorization headers, API keys and tokens before recording."
+    )
+    redact_pii: bool = Field(
+        True, description="Mask emails, phone numbers and card numbers (Luhn-checked)."
+    )
+    price_table: Path | None = Field(
+        None,
+        description="A TOML file of extra or corrected model prices, merged over the built-in "
+        "table.",
+    )
+
+
+class OtlpSettings(_Section):
+    """Export of spans to an OpenTelemetry collector, beside the store."""
+
+    endpoint: str | None = Field(
+        None,
+        description="OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces. Unset: no export.",
+    )
+    headers: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Headers sent with each export (often an API key)."
+    )
+    protocol: Literal["http/protobuf", "http/json"] = Field(
+        "http/protobuf", description="OTLP encoding."
+    )
+    timeout_s: float = Field(10.0, gt=0, description="Seconds per export request.")
+
+
+class Settings(BaseSettings):
+    """All of surefoot's settings.
+
+    Build it with :meth:`Settings.load` at an edge (CLI, server, ``surefoot.init``) and pass its
+    sections down; code below the edges never reads the environment.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        nested_model_default_partial_update=True,
+    )
+
+    home: Path = Field(Path(".surefoot"), description="Folder for the embedded store and spool.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="Level of surefoot's own log messages."
+    )
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    recorder: RecorderSettings = Field(default_factory=RecorderSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    otlp: OtlpSettings = Field(default_factory=OtlpSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The one place the precedence is written: argument > environment > file > default.
+        return init_settings, env_settings, _toml_source(settings_cls, _toml_path.get())
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
+        """Build settings from arguments, the environment and the config file.
+
+        Args:
+            config_file: the TOML file to read; default ``SUREFOOT_CONFIG`` or ``./surefoot.toml``.
+            overrides: explicit values, highest precedence (nested sections as dicts).
+
+        Raises:
+            ConfigError: a value is invalid, or the named file is missing or not valid TOML.
+        """
+        path = resolve_config_file(config_file)
+        token = _toml_path.set(path)
+        try:
+            return cls(**overrides)
+        except ValidationError as exc:
+            raise ConfigError(_describe_validation_error(exc, path)) from exc
+        finally:
+            _toml_path.reset(token)
+
+
+def resolve_config_file(config_file: str | Path | None) -> Path | None:
+    """The config file to read, or None when there is none; a named file must exist."""
+    named = config_file if config_file is not None else os.environ.get(CONFIG_ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(
+                f"config file {path} does not exist",
+                hint=f"create it, or point {CONFIG_ENV} / --config at an existing file",
+            )
+        _check_toml(path)
+        return path
+    if DEFAULT_CONFIG_FILE.is_file():
+        _check_toml(DEFAULT_CONFIG_FILE)
+        return DEFAULT_CONFIG_FILE
+    return None
+
+
+def _check_toml(path: Path) -> None:
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}", hint="fix the syntax at the position named"
+        ) from exc
+
+
+def _toml_source(settings_cls: type[BaseSettings], path: Path | None) -> PydanticBaseSettingsSource:
+    return TomlConfigSettingsSource(settings_cls, toml_file=path if path is not None else [])
+
+
+def _describe_validation_error(exc: ValidationError, path: Path | None) -> str:
+    where = f" (sources: arguments, {ENV_PREFIX}* environment" + (f", {path})" if path else ")")
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"])
+        env_name = ENV_PREFIX + "__".join(str(part) for part in err["loc"]).upper()
+        problems.append(f"{loc} ({env_name}): {err['msg']}")
+    return "invalid settings" + where + ": " + "; ".join(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingOrigin:
+    """One effective setting and where its value came from."""
+
+    name: str
+    value: str
+    source: Literal["argument", "environment", "file", "default"]
+    env_var: str
+    description: str
+
+
+def explain_settings(
+    settings: Settings, *, config_file: str | Path | None = None, **overrides: Any
+) -> list[SettingOrigin]:
+    """List every leaf setting, its effective value (secrets masked) and its source.
+
+    Args:
+        settings: the effective settings.
+        config_file: the same ``config_file`` given to :meth:`Settings.load`.
+        overrides: the same explicit overrides given to :meth:`Settings.load`.
+    """
+    path = resolve_config_file(config_file)
+    env_values = EnvSettingsSource(Settings)()
+    file_values = _toml_source(Settings, path)()
+    layers: list[tuple[Literal["argument", "environment", "file"], Mapping[str, Any]]] = [
+        ("argument", overrides),
+        ("environment", env_values),
+        ("file", file_values),
+    ]
+    origins = []
+    for dotted, value, description in _leaves(settings):
+        source: Literal["argument", "environment", "file", "default"] = "default"
+        for name, layer in layers:
+            if _has_path(layer, dotted):
+                source = name
+                break
+        origins.append(
+            SettingOrigin(
+                name=".".join(dotted),
+                value=_show(dotted, value),
+                source=source,
+                env_var=ENV_PREFIX + "__".join(dotted).upper(),
+                description=description,
+            )
+        )
+    return origins
+
+
+def _leaves(
+    model: BaseModel, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any, str]]:
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from _leaves(value, (*prefix, name))
+        else:
+            yield (*prefix, name), value, info.description or ""
+
+
+def _has_path(layer: Mapping[str, Any], dotted: tuple[str, ...]) -> bool:
+    node: Any = layer
+    for part in dotted:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _show(dotted: tuple[str, ...], value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return "********"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(dotted, v)}" for k, v in value.items()) + "}"
+    if dotted[-1] == "url" and isinstance(value, str):
+        return mask_url(value)
+    return str(value)
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database or HTTP URL.
+
+    Examples:
+        >>> mask_url("postgresql+psycopg://app:s3cret@db:5432/surefoot")
+        'postgresql+psycopg://app:***@db:5432/surefoot'
+        >>> mask_url("sqlite:///.surefoot/surefoot.db")
+        'sqlite:///.surefoot/surefoot.db'
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user, colon, _ = creds.partition(":")
+    return f"{scheme}://{user}:***@{host}" if colon else url

@@ -1,0 +1,55 @@
+"""Attribute names. OpenTelemetry GenAI semantic conventions where one exists; ``surefoot.*`` else.
+
+Use these constants rather than string literals so that a renamed convention is one edit.
+"""
+
+from __future__ import annotations
+
+# OpenTelemetry GenAI semantic conventions
+GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
+GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
+GEN_AI_SYSTEM = "gen_ai.system"
+GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
+GEN_AI_REQUEST_TEMPERATURE = "gen_ai.request.temperature"
+GEN_AI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
+GEN_AI_REQUEST_TOP_P = "gen_ai.request.top_p"
+GEN_AI_REQUEST_SEED = "gen_ai.request.seed"
+GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
+GEN_AI_RESPONSE_ID = "gen_ai.response.id"
+GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
+GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens"
+GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
+GEN_AI_USAGE_REASONING_TOKENS = "gen_ai.usage.reasoning_tokens"
+GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"
+GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
+GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
+GEN_AI_TOOL_NAME = "gen_ai.tool.name"
+GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id"
+GEN_AI_DATA_SOURCE_ID = "gen_ai.data_source.id"
+GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id"
+SERVICE_NAME = "service.name"
+
+# surefoot's own
+SF_COST_USD = "surefoot.cost.usd"
+SF_COST_PRICE_VERSION = "surefoot.cost.price_version"
+SF_PROMPT = "surefoot.prompt"
+SF_PROMPT_VERSION = "surefoot.prompt.version"
+SF_MODEL_PIN = "surefoot.model.pin"
+SF_MODEL_FINGERPRINT = "surefoot.model.system_fingerprint"
+SF_MODEL_MISMATCH = "surefoot.model.mismatch"
+SF_DECISION_STATUS = "surefoot.decision.status"
+SF_DECISION_CONFIDENCE = "surefoot.decision.confidence"
+SF_DECISION_REASONS = "surefoot.decision.reasons"
+SF_DECISION_SERVED_BY = "surefoot.decision.served_by"
+SF_ATTEMPT = "surefoot.attempt"
+SF_UPSTREAM = "surefoot.upstream"
+SF_SAMPLED_REASON = "surefoot.sampled.reason"
+SF_TRUNCATED = "surefoot.truncated"
+SF_REDACTED = "surefoot.redacted"
+SF_RETRIEVAL_SCORES = "surefoot.retrieval.scores"
+SF_RETRIEVAL_DOCUMENTS = "surefoot.retrieval.documents"
+
+TRUNCATION_MARKER = "…[truncated by surefoot: {omitted} more characters]"
+"""Appended to a payload cut at the size cap; ``{omitted}`` is filled in."""

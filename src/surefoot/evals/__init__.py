@@ -1,0 +1,3 @@
+"""surefoot.evals."""
+
+__all__: list[str] = []

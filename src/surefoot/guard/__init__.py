@@ -1,0 +1,3 @@
+"""surefoot.guard."""
+
+__all__: list[str] = []

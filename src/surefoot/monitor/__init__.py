@@ -1,0 +1,3 @@
+"""surefoot.monitor."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""surefoot.providers."""
+
+__all__: list[str] = []

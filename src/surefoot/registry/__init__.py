@@ -1,0 +1,3 @@
+"""surefoot.registry."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""surefoot.review."""
+
+__all__: list[str] = []

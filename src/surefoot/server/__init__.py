@@ -1,0 +1,3 @@
+"""surefoot.server."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""surefoot.store."""
+
+__all__: list[str] = []

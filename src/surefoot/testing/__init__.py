@@ -1,0 +1,3 @@
+"""surefoot.testing."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""surefoot.tracing."""
+
+__all__: list[str] = []

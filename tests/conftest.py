@@ -1,0 +1,8 @@
+"""Shared test configuration. Part-specific fixtures live in tests/_plugins/<part>.py."""
+
+pytest_plugins = [
+    "tests._plugins.services",
+    "tests._plugins.store",
+    "tests._plugins.tracing",
+    "tests._plugins.model",
+]
