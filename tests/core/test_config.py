@@ -72,7 +72,8 @@ def test_secrets_and_passwords_are_masked(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_invalid_value_names_the_variable() -> None:
     """A value out of range raises ConfigError naming the setting and its variable."""
-    with pytest.raises(ConfigError, match=r"recorder\.batch_size \(SUREFOOT_RECORDER__BATCH_SIZE\)"):
+    expected = r"recorder\.batch_size \(SUREFOOT_RECORDER__BATCH_SIZE\)"
+    with pytest.raises(ConfigError, match=expected):
         Settings.load(recorder={"batch_size": 0})
 
 
