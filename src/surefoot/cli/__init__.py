@@ -1,5 +1,13 @@
-"""The ``surefoot`` command line."""
+"""The ``surefoot`` command line.
 
+Each command group lives in its own module and registers itself on :data:`app` when imported.
+"""
+
+import surefoot.cli._config
+import surefoot.cli._db
+import surefoot.cli._demo
+import surefoot.cli._doctor
+import surefoot.cli._traces  # noqa: F401
 from surefoot.cli._app import app, main
 
 __all__ = ["app", "main"]

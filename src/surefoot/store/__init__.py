@@ -1,3 +1,26 @@
-"""surefoot.store."""
+"""The store: SQLite by default, PostgreSQL for teams; one schema, alembic migrations.
 
-__all__: list[str] = []
+The store knows rows, not tracing objects: it persists the record types of
+:mod:`surefoot.core` and serves read models of them.
+"""
+
+from surefoot.store._engine import backend_of, create_engine
+from surefoot.store._errors import map_store_errors
+from surefoot.store._migrate import MigrationStatus, ensure_current, migration_status, upgrade
+from surefoot.store._schema import metadata
+from surefoot.store._store import Store
+from surefoot.store._traces import TraceQuery, TraceSummary
+
+__all__ = [
+    "MigrationStatus",
+    "Store",
+    "TraceQuery",
+    "TraceSummary",
+    "backend_of",
+    "create_engine",
+    "ensure_current",
+    "map_store_errors",
+    "metadata",
+    "migration_status",
+    "upgrade",
+]

@@ -1,0 +1,166 @@
+"""``surefoot traces``: list traces and show one as a tree of spans."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from surefoot.cli._app import app, console, state_of
+from surefoot.cli._time import format_duration_ns, format_ns, parse_instant_ns
+from surefoot.cli._tree import render_trace
+from surefoot.core import DecisionStatus, InvalidInput, SpanKind, SpanStatus
+from surefoot.store import Store, TraceQuery, TraceSummary
+
+if TYPE_CHECKING:
+    from surefoot.core import Settings
+
+traces_app = typer.Typer(help="Inspect recorded traces.", no_args_is_help=True)
+app.add_typer(traces_app, name="traces")
+
+
+def _open(settings: Settings) -> Store:
+    # Reading never migrates: a stale schema is reported with its fix instead.
+    return Store.open(settings.store, migrate=False)
+
+
+@traces_app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Start: 15m, 2h, 7d ago, or ISO time.")] = None,
+    until: Annotated[str | None, typer.Option(help="End: a duration ago or an ISO time.")] = None,
+    kind: Annotated[
+        SpanKind | None, typer.Option(help="Only traces with a span of this kind.")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name or glob (gpt-4o*).")] = None,
+    status: Annotated[SpanStatus | None, typer.Option(help="ok, error or unset.")] = None,
+    decision: Annotated[DecisionStatus | None, typer.Option(help="Guard decision.")] = None,
+    search: Annotated[str | None, typer.Option(help="Text in name, input or output.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List traces, newest first."""
+    now_ns = time.time_ns()
+    query = TraceQuery(
+        since_ns=parse_instant_ns(since, now_ns=now_ns) if since else None,
+        until_ns=parse_instant_ns(until, now_ns=now_ns) if until else None,
+        kind=kind,
+        model=model,
+        status=status,
+        decision=decision,
+        text=search,
+        limit=limit,
+        offset=offset,
+    )
+    with _open(state_of(ctx).settings()) as store:
+        rows = store.list_traces(query)
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(summary_json(row)))
+        return
+    console.print(_table(rows))
+
+
+def summary_json(row: TraceSummary) -> dict[str, Any]:
+    """A trace summary as JSON-ready data."""
+    return {
+        "trace_id": row.trace_id,
+        "name": row.name,
+        "service": row.service,
+        "start_ns": row.start_ns,
+        "duration_ms": row.duration_ns / 1e6,
+        "status": row.status.value,
+        "decision": row.decision_status.value if row.decision_status else None,
+        "model": row.model,
+        "spans": row.span_count,
+        "errors": row.error_count,
+        "input_tokens": row.input_tokens,
+        "output_tokens": row.output_tokens,
+        "cost_usd": row.cost_usd,
+    }
+
+
+def _table(rows: list[TraceSummary]) -> Table:
+    table = Table(title=f"{len(rows)} traces, newest first", title_justify="left")
+    for column, justify in [
+        ("started", "left"),
+        ("trace id", "left"),
+        ("name", "left"),
+        ("status", "left"),
+        ("decision", "left"),
+        ("model", "left"),
+        ("spans", "right"),
+        ("duration", "right"),
+        ("tokens in/out", "right"),
+        ("cost $", "right"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in rows:
+        style = "red" if r.status is SpanStatus.ERROR else ""
+        decision = r.decision_status.value if r.decision_status else ""
+        table.add_row(
+            format_ns(r.start_ns),
+            r.trace_id,
+            r.name or "(root pending)",
+            f"[{style}]{r.status.value}[/]" if style else r.status.value,
+            decision,
+            r.model or "",
+            str(r.span_count),
+            format_duration_ns(r.duration_ns),
+            f"{r.input_tokens}/{r.output_tokens}",
+            f"{r.cost_usd:.6f}",
+        )
+    return table
+
+
+@traces_app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    trace_id: Annotated[str, typer.Argument(help="The 32-hex-digit trace id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the spans as JSON.")] = False,
+) -> None:
+    """Show one trace as a tree: timings, full prompt, model and version, tokens, cost."""
+    with _open(state_of(ctx).settings()) as store:
+        spans = store.get_trace(trace_id)
+        summary = store.get_trace_summary(trace_id)
+    if not spans:
+        raise InvalidInput(
+            f"no trace {trace_id!r} in the store",
+            hint="copy an id from `surefoot traces list`; spans may still be in the spool",
+        )
+    if as_json:
+        typer.echo(json.dumps([span_json(s) for s in spans], indent=2, default=str))
+        return
+    console.print(render_trace(spans, summary))
+
+
+def span_json(span: Any) -> dict[str, Any]:
+    """A span record as JSON-ready data."""
+    return {
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_id": span.parent_id,
+        "name": span.name,
+        "kind": span.kind.value,
+        "start_ns": span.start_ns,
+        "end_ns": span.end_ns,
+        "status": span.status.value,
+        "attributes": span.attributes,
+        "input": span.input,
+        "output": span.output,
+        "error": None
+        if span.error is None
+        else {
+            "type": span.error.type,
+            "message": span.error.message,
+            "traceback": span.error.traceback,
+        },
+    }
+
+
+def _error_json(error: Any) -> dict[str, str]:
+    return {"type": error.type, "message": error.message, "traceback": error.traceback}

@@ -1,0 +1,192 @@
+"""Spans for provider calls. Every call into :mod:`surefoot.tracing` from providers is here."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any
+
+from surefoot import tracing
+from surefoot.core import semconv as sc
+from surefoot.core._records import SpanKind
+from surefoot.core.errors import ContentFiltered
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from surefoot.providers._base import Provider
+    from surefoot.providers._pins import PinCheck
+    from surefoot.providers._types import (
+        ChatRequest,
+        ChatResponse,
+        EmbeddingRequest,
+        EmbeddingResponse,
+        Usage,
+    )
+
+__all__ = ["ChatCall", "EmbeddingCall", "chat_call", "embedding_call"]
+
+
+class ChatCall:
+    """The span of one chat call; :meth:`finish` records the response on it."""
+
+    __slots__ = ("_provider", "_request", "_span")
+
+    def __init__(self, span: Any, provider: Provider, request: ChatRequest) -> None:
+        self._span = span
+        self._provider = provider
+        self._request = request
+
+    def finish(self, response: ChatResponse) -> PinCheck:
+        """Record the response and its pin check; raise if every choice was filtered.
+
+        Raises:
+            ContentFiltered: every choice ended by the provider's content filter or a refusal.
+        """
+        check = _record_served(self._span, self._provider, self._request, response)
+        self._span.set_attributes(
+            {
+                sc.GEN_AI_RESPONSE_ID: response.id,
+                sc.GEN_AI_RESPONSE_FINISH_REASONS: list(response.finish_reasons),
+            }
+        )
+        _record_usage(self._span, response.model, response.usage)
+        self._span.set_output(_output(response))
+        _raise_if_filtered(self._provider.name, response)
+        return check
+
+
+class EmbeddingCall:
+    """The span of one embedding call."""
+
+    __slots__ = ("_provider", "_request", "_span")
+
+    def __init__(self, span: Any, provider: Provider, request: EmbeddingRequest) -> None:
+        self._span = span
+        self._provider = provider
+        self._request = request
+
+    def finish(self, response: EmbeddingResponse) -> PinCheck:
+        """Record the served model, usage and vector count."""
+        check = _record_served(self._span, self._provider, self._request, response)
+        _record_usage(self._span, response.model, response.usage)
+        self._span.set_output({"vectors": len(response.vectors)})
+        return check
+
+
+@contextmanager
+def chat_call(
+    provider: Provider, request: ChatRequest, *, streaming: bool = False
+) -> Iterator[ChatCall]:
+    """Open the ``llm`` span of one chat call; the prompt is its input."""
+    attributes: dict[str, Any] = {
+        sc.GEN_AI_OPERATION_NAME: "chat",
+        sc.GEN_AI_PROVIDER_NAME: provider.name,
+        sc.GEN_AI_REQUEST_MODEL: request.model,
+        sc.SF_MODEL_PIN: str(request.pin or request.model),
+    }
+    # Only what was asked for: an unset parameter is the provider's default, not a value.
+    asked = {
+        sc.GEN_AI_REQUEST_TEMPERATURE: request.temperature,
+        sc.GEN_AI_REQUEST_TOP_P: request.top_p,
+        sc.GEN_AI_REQUEST_MAX_TOKENS: request.max_tokens,
+        sc.GEN_AI_REQUEST_SEED: request.seed,
+    }
+    attributes.update({k: v for k, v in asked.items() if v is not None})
+    if streaming:
+        attributes[sc.SF_STREAMING] = True
+    with _span(
+        f"chat {request.model}",
+        kind=SpanKind.LLM,
+        attributes=attributes,
+        input=[dict(m) for m in request.messages],
+    ) as span:
+        yield ChatCall(span, provider, request)
+
+
+@contextmanager
+def embedding_call(provider: Provider, request: EmbeddingRequest) -> Iterator[EmbeddingCall]:
+    """Open the ``embedding`` span of one embedding call; the texts are its input."""
+    attributes = {
+        sc.GEN_AI_OPERATION_NAME: "embeddings",
+        sc.GEN_AI_PROVIDER_NAME: provider.name,
+        sc.GEN_AI_REQUEST_MODEL: request.model,
+        sc.SF_MODEL_PIN: str(request.pin or request.model),
+    }
+    with _span(
+        f"embeddings {request.model}",
+        kind=SpanKind.EMBEDDING,
+        attributes=attributes,
+        input=list(request.input),
+    ) as span:
+        yield EmbeddingCall(span, provider, request)
+
+
+def _record_served(
+    span: Any,
+    provider: Provider,
+    request: ChatRequest | EmbeddingRequest,
+    response: ChatResponse | EmbeddingResponse,
+) -> PinCheck:
+    fingerprint = getattr(response, "system_fingerprint", None)
+    check = provider.pins.check(request.pin or request.model, response.model, fingerprint)
+    attributes: dict[str, Any] = {
+        sc.GEN_AI_RESPONSE_MODEL: response.model,
+        sc.SF_MODEL_MISMATCH: not check.matches,
+    }
+    if fingerprint:
+        attributes[sc.SF_MODEL_FINGERPRINT] = fingerprint
+    if check.fingerprint_changed:
+        attributes[sc.SF_MODEL_FINGERPRINT_CHANGED] = True
+    if check.served_changed:
+        attributes[sc.SF_MODEL_SERVED_CHANGED] = True
+    span.set_attributes(attributes)
+    return check
+
+
+def _record_usage(span: Any, model: str, usage: Usage) -> None:
+    record = getattr(tracing, "record_usage", None)
+    if record is None:
+        return
+    record(
+        span,
+        model=model,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cached_input_tokens=usage.cached_input_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
+    )
+
+
+class _NoSpan:
+    def set_attribute(self, key: str, value: Any) -> None: ...
+    def set_attributes(self, attributes: Any) -> None: ...
+    def set_output(self, value: Any) -> None: ...
+    def record_error(self, exc: BaseException) -> None: ...
+
+
+def _span(name: str, **kwargs: Any) -> Any:
+    # Until surefoot.tracing exposes span(), calls go untraced.
+    span = getattr(tracing, "span", None)
+    return nullcontext(_NoSpan()) if span is None else span(name, **kwargs)
+
+
+def _output(response: ChatResponse) -> Any:
+    # A single plain answer is stored as its text, which is what people search and diff.
+    if len(response.choices) == 1 and not response.choices[0].tool_calls:
+        return response.choices[0].content
+    return [
+        {"role": c.role, "content": c.content, "tool_calls": list(c.tool_calls)}
+        for c in response.choices
+    ]
+
+
+def _raise_if_filtered(provider: str, response: ChatResponse) -> None:
+    filtered = [
+        c for c in response.choices if c.finish_reason == "content_filter" or c.refusal is not None
+    ]
+    if filtered and len(filtered) == len(response.choices):
+        reason = filtered[0].refusal or "finish_reason=content_filter"
+        raise ContentFiltered(
+            f"{provider!r} refused to answer (model {response.model!r}): {reason}",
+            provider=provider,
+        )

@@ -1,0 +1,158 @@
+"""Incremental maintenance of the ``traces`` rows as spans arrive.
+
+Spans of one trace arrive in any order and in any number of batches (children end before their
+root). Each batch aggregates only the spans it actually inserted, then upserts one row per trace,
+merging with what is there: min of starts, max of ends, sums of counts, tokens and cost, and the
+root's name, status and previews when the root is in the batch. Because a re-delivered span is
+never inserted twice, it is never counted twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import case, func
+
+from surefoot.core import semconv
+from surefoot.core._records import SpanStatus
+from surefoot.store._engine import json_dumps
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from sqlalchemy import ColumnElement
+
+    from surefoot.core._records import JSONValue
+
+__all__ = ["PREVIEW_CHARS", "aggregate", "merge_clause"]
+
+PREVIEW_CHARS = 500
+_ERROR = SpanStatus.ERROR.value
+
+
+@dataclass(slots=True)
+class _TraceRow:
+    trace_id: str
+    start_ns: int
+    end_ns: int
+    name: str | None = None
+    service: str | None = None
+    root_status: str | None = None
+    span_count: int = 0
+    error_count: int = 0
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    decision_status: str | None = None
+    input_preview: str | None = None
+    output_preview: str | None = None
+
+    def add(self, span: Mapping[str, Any]) -> None:
+        attributes = span["attributes"]
+        self.start_ns = min(self.start_ns, span["start_ns"])
+        self.end_ns = max(self.end_ns, span["end_ns"])
+        self.span_count += 1
+        self.error_count += span["status"] == _ERROR
+        self.model = self.model or span["model"]
+        self.input_tokens += span["input_tokens"] or 0
+        self.output_tokens += span["output_tokens"] or 0
+        self.cost_usd += span["cost_usd"] or 0.0
+        decision = attributes.get(semconv.SF_DECISION_STATUS)
+        if isinstance(decision, str):
+            self.decision_status = decision
+        service = attributes.get(semconv.SERVICE_NAME)
+        if span["parent_id"] is None:
+            self.name = span["name"]
+            self.root_status = span["status"]
+            self.input_preview = preview(span["input"])
+            self.output_preview = preview(span["output"])
+            if isinstance(service, str):
+                self.service = service
+        elif self.service is None and isinstance(service, str):
+            self.service = service
+
+    def as_row(self) -> dict[str, Any]:
+        if self.error_count:
+            status = _ERROR
+        else:
+            status = self.root_status or SpanStatus.UNSET.value
+        search = None
+        if self.name is not None:
+            parts = (self.name, self.input_preview or "", self.output_preview or "")
+            search = "\n".join(parts).lower()
+        return {
+            "trace_id": self.trace_id,
+            "name": self.name,
+            "service": self.service,
+            "start_ns": self.start_ns,
+            "end_ns": self.end_ns,
+            "status": status,
+            "span_count": self.span_count,
+            "error_count": self.error_count,
+            "model": self.model,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "decision_status": self.decision_status,
+            "input_preview": self.input_preview,
+            "output_preview": self.output_preview,
+            "search_text": search,
+        }
+
+
+def preview(value: JSONValue) -> str | None:
+    """A short text of a payload for listings and search."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json_dumps(value)
+    return text[:PREVIEW_CHARS]
+
+
+def aggregate(spans: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One partial ``traces`` row per trace among ``spans`` (``spans`` rows), sorted by trace id.
+
+    Sorting makes concurrent writers lock trace rows in the same order, so they cannot deadlock.
+    """
+    rows: dict[str, _TraceRow] = {}
+    for span in spans:
+        trace_id = span["trace_id"]
+        row = rows.get(trace_id)
+        if row is None:
+            row = rows[trace_id] = _TraceRow(trace_id, span["start_ns"], span["end_ns"])
+        row.add(span)
+    return [rows[key].as_row() for key in sorted(rows)]
+
+
+def _least(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    # Portable: SQLite spells it min(a, b) and PostgreSQL LEAST(a, b).
+    return case((a <= b, a), else_=b)
+
+
+def _greatest(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((a >= b, a), else_=b)
+
+
+def merge_clause(existing: Any, new: Any) -> dict[str, ColumnElement[Any]]:
+    """The SET clause merging a partial row ``new`` (``excluded``) into the ``existing`` row."""
+    root_arrived = new.name.is_not(None)
+    errors = existing.error_count + new.error_count
+    return {
+        "name": func.coalesce(new.name, existing.name),
+        "service": func.coalesce(existing.service, new.service),
+        "start_ns": _least(existing.start_ns, new.start_ns),
+        "end_ns": _greatest(existing.end_ns, new.end_ns),
+        # Any error makes the trace an error; otherwise the root's own status decides.
+        "status": case((errors > 0, _ERROR), (root_arrived, new.status), else_=existing.status),
+        "span_count": existing.span_count + new.span_count,
+        "error_count": errors,
+        "model": func.coalesce(existing.model, new.model),
+        "input_tokens": existing.input_tokens + new.input_tokens,
+        "output_tokens": existing.output_tokens + new.output_tokens,
+        "cost_usd": existing.cost_usd + new.cost_usd,
+        "decision_status": func.coalesce(new.decision_status, existing.decision_status),
+        "input_preview": case((root_arrived, new.input_preview), else_=existing.input_preview),
+        "output_preview": case((root_arrived, new.output_preview), else_=existing.output_preview),
+        "search_text": func.coalesce(new.search_text, existing.search_text),
+    }

@@ -1,0 +1,137 @@
+"""Building an engine from a store URL, with the backend's specifics applied."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Literal, assert_never
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
+from surefoot.core.config import mask_url
+from surefoot.core.errors import ConfigError
+from surefoot.store import _postgresql, _sqlite
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from sqlalchemy import ColumnElement, Engine, Table
+    from sqlalchemy.engine import URL
+    from sqlalchemy.sql.dml import Insert
+
+__all__ = ["Backend", "backend_of", "create_engine", "insert_ignoring_duplicates", "upsert"]
+
+Backend = Literal["sqlite", "postgresql"]
+
+# Scheme (before any "+driver") to backend; "postgres" is what Heroku-style URLs use.
+_SCHEMES: dict[str, Backend] = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+}
+_DRIVERS: dict[Backend, frozenset[str]] = {
+    "sqlite": frozenset({"", "pysqlite"}),
+    "postgresql": frozenset({"", "psycopg"}),
+}
+_SUPPORTED = "sqlite:///PATH, postgresql://, postgres:// or postgresql+psycopg://"
+
+# Compact, and one encoder object reused for every value: JSON is encoded once per value here.
+# NaN and infinities are refused (PostgreSQL's JSONB rejects them; SQLite must behave the same);
+# values json cannot encode are stored as their str() rather than failing a whole batch.
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+json_dumps: Callable[[Any], str] = _encoder.encode
+
+
+def parse_url(url: str) -> tuple[Backend, URL]:
+    """The backend a store URL names, and the URL parsed.
+
+    Raises:
+        ConfigError: the URL is malformed or names an unsupported backend or driver.
+    """
+    scheme, sep, rest = url.partition("://")
+    backend = _SCHEMES.get(scheme.partition("+")[0].lower()) if sep else None
+    driver = scheme.partition("+")[2].lower()
+    if backend is None or driver not in _DRIVERS[backend]:
+        shown = scheme if sep else mask_url(url)
+        raise ConfigError(
+            f"unsupported store URL scheme {shown!r}",
+            hint=f"use one of {_SUPPORTED} in SUREFOOT_STORE__URL",
+        )
+    if backend == "postgresql":
+        # Normalise every PostgreSQL spelling to the psycopg 3 driver we depend on.
+        url = f"{_postgresql.DRIVER}://{rest}"
+    try:
+        return backend, make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise ConfigError(
+            f"malformed store URL {mask_url(url)!r}: {exc}", hint=f"use one of {_SUPPORTED}"
+        ) from exc
+
+
+def backend_of(url: str) -> Backend:
+    """The backend a store URL names; raises ConfigError like :func:`create_engine`."""
+    return parse_url(url)[0]
+
+
+def create_engine(url: str, *, connect_timeout_s: float = 5.0, pool_size: int = 5) -> Engine:
+    """Create a SQLAlchemy engine for a store URL with the backend's settings applied.
+
+    SQLite gets its folder created and WAL mode, ``synchronous=NORMAL``, foreign keys and a busy
+    timeout on every connection. PostgreSQL URLs (``postgresql://``, ``postgres://``) are
+    normalised to the psycopg 3 driver. No connection is opened until the engine is used.
+
+    Args:
+        url: the store URL, e.g. ``sqlite:///.surefoot/surefoot.db``.
+        connect_timeout_s: seconds to wait for a connection (SQLite: for the write lock).
+        pool_size: connections kept open (PostgreSQL).
+
+    Returns:
+        The engine.
+
+    Raises:
+        ConfigError: the URL is malformed or names an unsupported backend.
+    """
+    backend, parsed = parse_url(url)
+    if backend == "sqlite":
+        return _sqlite.create_sqlite_engine(
+            parsed, connect_timeout_s=connect_timeout_s, json_serializer=json_dumps
+        )
+    if backend == "postgresql":
+        return _postgresql.create_postgresql_engine(
+            parsed,
+            connect_timeout_s=connect_timeout_s,
+            pool_size=pool_size,
+            json_serializer=json_dumps,
+        )
+    assert_never(backend)
+
+
+def insert_ignoring_duplicates(backend: Backend, table: Table) -> Insert:
+    """An insert that silently skips rows whose primary key already exists."""
+    if backend == "sqlite":
+        return _sqlite.insert_ignoring_duplicates(table)
+    if backend == "postgresql":
+        return _postgresql.insert_ignoring_duplicates(table)
+    assert_never(backend)
+
+
+def upsert(
+    backend: Backend,
+    table: Table,
+    key: list[str],
+    merge: Callable[[Any], Mapping[str, ColumnElement[Any]]],
+) -> Insert:
+    """An insert that merges into the existing row on a key conflict (see ``_sqlite.upsert``)."""
+    if backend == "sqlite":
+        return _sqlite.upsert(table, key, merge)
+    if backend == "postgresql":
+        return _postgresql.upsert(table, key, merge)
+    assert_never(backend)
+
+
+def backend_of_engine(engine: Engine) -> Backend:
+    """The backend of an engine built by :func:`create_engine` (or any SQLite/PostgreSQL one)."""
+    name = engine.dialect.name
+    if name in ("sqlite", "postgresql"):
+        return "sqlite" if name == "sqlite" else "postgresql"
+    raise ConfigError(f"unsupported database dialect {name!r}", hint=f"use one of {_SUPPORTED}")

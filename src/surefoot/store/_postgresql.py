@@ -1,0 +1,63 @@
+"""PostgreSQL specifics: the shared store for teams that run several replicas."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from sqlalchemy import ColumnElement, Engine, Table
+    from sqlalchemy.dialects.postgresql import Insert
+    from sqlalchemy.engine import URL
+
+__all__ = ["create_postgresql_engine", "insert_ignoring_duplicates", "upsert"]
+
+DRIVER = "postgresql+psycopg"
+
+
+def create_postgresql_engine(
+    url: URL,
+    *,
+    connect_timeout_s: float,
+    pool_size: int,
+    json_serializer: Callable[[Any], str],
+) -> Engine:
+    """An engine on PostgreSQL through psycopg 3, whatever driver the URL named."""
+    return create_engine(
+        url.set(drivername=DRIVER),
+        json_serializer=json_serializer,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=connect_timeout_s,
+        # A connection that died with the server (restart, failover, network cut) is found at
+        # checkout and replaced, instead of failing the first write after an outage.
+        pool_pre_ping=True,
+        # libpq counts whole seconds and treats anything under 2 as 2.
+        connect_args={"connect_timeout": max(2, math.ceil(connect_timeout_s))},
+    )
+
+
+def insert_ignoring_duplicates(table: Table) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING``."""
+    return pg_insert(table).on_conflict_do_nothing()
+
+
+def upsert(
+    table: Table,
+    key: list[str],
+    merge: Callable[[Any], Mapping[str, ColumnElement[Any]]],
+) -> Insert:
+    """An insert that merges into the existing row on a key conflict.
+
+    Args:
+        table: the table.
+        key: the conflict target columns.
+        merge: given the ``excluded`` pseudo-row, the SET clause.
+    """
+    stmt = pg_insert(table)
+    return stmt.on_conflict_do_update(index_elements=key, set_=dict(merge(stmt.excluded)))

@@ -1,0 +1,120 @@
+"""Writing and reading spans."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, literal, select, tuple_, update
+
+from surefoot.core import semconv
+from surefoot.store._aggregate import aggregate, merge_clause
+from surefoot.store._codec import denormalised, row_to_span, span_to_row
+from surefoot.store._engine import insert_ignoring_duplicates, upsert
+from surefoot.store._schema import spans, traces
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from sqlalchemy import Connection, Select
+
+    from surefoot.core._records import JSONValue, SpanKind, SpanRecord
+    from surefoot.store._engine import Backend
+
+__all__ = ["count_spans", "patch_span", "read_trace", "scan_spans", "write_spans"]
+
+_KEY = ("trace_id", "span_id")
+
+
+def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRecord]) -> int:
+    """Insert the spans not yet stored and fold them into their traces; returns how many."""
+    if not batch:
+        return 0
+    # Sorted so concurrent writers take row locks in the same order; duplicates inside one batch
+    # collapse here too (the last copy wins, as a replay would deliver the same span).
+    unique = {(span.trace_id, span.span_id): span for span in batch}
+    rows = [span_to_row(unique[key]) for key in sorted(unique)]
+    stmt = insert_ignoring_duplicates(backend, spans).returning(spans.c.trace_id, spans.c.span_id)
+    inserted = set(connection.execute(stmt, rows).tuples())
+    if not inserted:
+        return 0
+    fresh = [row for row in rows if (row["trace_id"], row["span_id"]) in inserted]
+    merge = upsert(backend, traces, ["trace_id"], lambda new: merge_clause(traces.c, new))
+    connection.execute(merge, aggregate(fresh))
+    return len(fresh)
+
+
+def read_trace(connection: Connection, trace_id: str) -> list[SpanRecord]:
+    """The spans of one trace, earliest first."""
+    stmt = (
+        select(spans)
+        .where(spans.c.trace_id == trace_id)
+        .order_by(spans.c.start_ns, spans.c.span_id)
+    )
+    return [row_to_span(row) for row in connection.execute(stmt)]
+
+
+def count_spans(connection: Connection) -> int:
+    """How many spans are stored."""
+    return connection.execute(select(func.count()).select_from(spans)).scalar_one()
+
+
+def _scan_query(kind: SpanKind | None, since_ns: int | None, until_ns: int | None) -> Select[Any]:
+    stmt = select(spans)
+    if kind is not None:
+        stmt = stmt.where(spans.c.kind == kind.value)
+    if since_ns is not None:
+        stmt = stmt.where(spans.c.start_ns >= since_ns)
+    if until_ns is not None:
+        stmt = stmt.where(spans.c.start_ns < until_ns)
+    return stmt
+
+
+def scan_spans(
+    connection: Connection,
+    *,
+    kind: SpanKind | None,
+    since_ns: int | None,
+    until_ns: int | None,
+    batch_size: int,
+    after: tuple[int, str, str] | None,
+) -> list[SpanRecord]:
+    """One page of spans in (start_ns, trace_id, span_id) order, after the key ``after``.
+
+    Keyset pagination: each page is one short query, so no transaction or cursor stays open
+    between pages while the caller works.
+    """
+    stmt = _scan_query(kind, since_ns, until_ns)
+    order = (spans.c.start_ns, spans.c.trace_id, spans.c.span_id)
+    if after is not None:
+        stmt = stmt.where(tuple_(*order) > tuple_(*after))
+    stmt = stmt.order_by(*order).limit(batch_size)
+    return [row_to_span(row) for row in connection.execute(stmt)]
+
+
+def patch_span(
+    connection: Connection, trace_id: str, span_id: str, patch: Mapping[str, JSONValue]
+) -> bool:
+    """Merge ``patch`` into a span's attributes, keeping its trace's roll-ups consistent.
+
+    Returns:
+        Whether the span exists.
+    """
+    where = (spans.c.trace_id == trace_id) & (spans.c.span_id == span_id)
+    stmt = select(spans.c.attributes, spans.c.input_tokens, spans.c.output_tokens, spans.c.cost_usd)
+    row = connection.execute(stmt.where(where).with_for_update()).one_or_none()
+    if row is None:
+        return False
+    attributes = {**row.attributes, **patch}
+    facts = denormalised(attributes)
+    connection.execute(update(spans).where(where).values(attributes=attributes, **facts))
+    # Apply the difference rather than recomputing: an atomic increment is safe against
+    # concurrent writers adding spans to the same trace.
+    deltas = {
+        name: getattr(traces.c, name) + ((facts[name] or 0) - (getattr(row, name) or 0))
+        for name in ("input_tokens", "output_tokens", "cost_usd")
+    }
+    decision = patch.get(semconv.SF_DECISION_STATUS)
+    if isinstance(decision, str):
+        deltas["decision_status"] = literal(decision)
+    connection.execute(update(traces).where(traces.c.trace_id == trace_id).values(**deltas))
+    return True

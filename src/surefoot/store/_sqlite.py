@@ -1,0 +1,85 @@
+"""SQLite specifics: the embedded default store, one file in WAL mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from sqlalchemy import ColumnElement, Engine, Table
+    from sqlalchemy.dialects.sqlite import Insert
+    from sqlalchemy.engine import URL
+
+__all__ = ["create_sqlite_engine", "insert_ignoring_duplicates", "upsert"]
+
+
+def create_sqlite_engine(
+    url: URL, *, connect_timeout_s: float, json_serializer: Callable[[Any], str]
+) -> Engine:
+    """An engine on a SQLite file (its folder is created) or an in-memory database."""
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    kwargs: dict[str, Any] = {}
+    if in_memory:
+        # One shared connection, or each checkout would see its own empty database.
+        kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, json_serializer=json_serializer, pool_timeout=connect_timeout_s, **kwargs
+    )
+    busy_timeout_ms = int(connect_timeout_s * 1000)
+    event.listen(engine, "connect", _on_connect(busy_timeout_ms, wal=not in_memory))
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _on_connect(busy_timeout_ms: int, *, wal: bool) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (the "begin" listener below); pysqlite's own
+        # implicit BEGIN is skipped for some statements and breaks SAVEPOINTs.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                # WAL lets readers run beside the one writer; NORMAL sync is durable across
+                # application crashes and loses at most the last commits on power loss.
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
+        finally:
+            cursor.close()
+
+    return on_connect
+
+
+def _on_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def insert_ignoring_duplicates(table: Table) -> Insert:
+    """``INSERT OR IGNORE``-style insert that skips rows whose key already exists."""
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def upsert(
+    table: Table,
+    key: list[str],
+    merge: Callable[[Any], Mapping[str, ColumnElement[Any]]],
+) -> Insert:
+    """An insert that merges into the existing row on a key conflict.
+
+    Args:
+        table: the table.
+        key: the conflict target columns.
+        merge: given the ``excluded`` pseudo-row, the SET clause.
+    """
+    stmt = sqlite_insert(table)
+    return stmt.on_conflict_do_update(index_elements=key, set_=dict(merge(stmt.excluded)))
