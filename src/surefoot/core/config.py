@@ -167,7 +167,6 @@ class Settings(BaseSettings):
         nested_model_default_partial_update=True,
     )
 
-    home: Path = Field(Path(".surefoot"), description="Folder for the embedded store and spool.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "WARNING", description="Level of surefoot's own log messages."
     )

@@ -60,14 +60,14 @@ def best_counter(encoding: str = "cl100k_base") -> TokenCounter:
     counting never touches the network.
     """
     try:
-        import tiktoken  # noqa: PLC0415 - optional, and only when its files are cached
+        import tiktoken  # optional: used only when its files are cached
     except ImportError:
         return EstimateCounter()
     # tiktoken's own cache convention (tiktoken/load.py): we only look, never download.
     cache = os.environ.get("TIKTOKEN_CACHE_DIR") or os.path.join(
         tempfile.gettempdir(), "data-gym-cache"
     )
-    key = hashlib.sha1(_TIKTOKEN_URL.format(name=encoding).encode()).hexdigest()  # noqa: S324
+    key = hashlib.sha1(_TIKTOKEN_URL.format(name=encoding).encode()).hexdigest()
     if not os.path.exists(os.path.join(cache, key)):
         return EstimateCounter()
     enc = tiktoken.get_encoding(encoding)

@@ -92,7 +92,7 @@ def _score(config: GuardConfig, item: ScoreInput, reasons: list[str]) -> float |
     return combine(scores)
 
 
-def judge(  # noqa: PLR0913 - each input is a distinct piece of evidence
+def judge(
     config: GuardConfig,
     content: str,
     response: ChatResponse | None,

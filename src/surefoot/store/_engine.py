@@ -13,13 +13,23 @@ from surefoot.core.errors import ConfigError
 from surefoot.store import _postgresql, _sqlite
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
-    from sqlalchemy import ColumnElement, Engine, Table
+    from sqlalchemy import ColumnElement, Connection, Engine, Table
     from sqlalchemy.engine import URL
     from sqlalchemy.sql.dml import Insert
 
-__all__ = ["Backend", "backend_of", "create_engine", "insert_ignoring_duplicates", "upsert"]
+__all__ = [
+    "WRITE_OPTION",
+    "Backend",
+    "backend_of",
+    "create_engine",
+    "insert_ignoring_duplicates",
+    "lock_traces",
+    "upsert",
+]
+
+WRITE_OPTION = _sqlite.WRITE_OPTION
 
 Backend = Literal["sqlite", "postgresql"]
 
@@ -113,6 +123,16 @@ def insert_ignoring_duplicates(backend: Backend, table: Table) -> Insert:
     if backend == "postgresql":
         return _postgresql.insert_ignoring_duplicates(table)
     assert_never(backend)
+
+
+def lock_traces(backend: Backend, connection: Connection, trace_ids: Sequence[str]) -> None:
+    """Keep other writers away from these traces' spans until the transaction ends."""
+    if backend == "sqlite":
+        _sqlite.lock_traces(connection, trace_ids)
+    elif backend == "postgresql":
+        _postgresql.lock_traces(connection, trace_ids)
+    else:
+        assert_never(backend)
 
 
 def upsert(

@@ -5,19 +5,28 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine
+from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.types import Text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
-    from sqlalchemy import ColumnElement, Engine, Table
+    from sqlalchemy import ColumnElement, Connection, Engine, Table
     from sqlalchemy.dialects.postgresql import Insert
     from sqlalchemy.engine import URL
 
-__all__ = ["create_postgresql_engine", "insert_ignoring_duplicates", "upsert"]
+__all__ = ["create_postgresql_engine", "insert_ignoring_duplicates", "lock_traces", "upsert"]
 
 DRIVER = "postgresql+psycopg"
+# First key of surefoot's advisory locks on traces, so they never collide with an application's
+# own single-key advisory locks ("sfot" in ASCII).
+_TRACE_LOCK_CLASS = 0x73666F74
+_LOCK_TRACES = text(
+    "SELECT pg_advisory_xact_lock(:lock_class, hashtext(t))"
+    " FROM (SELECT t FROM unnest(:ids) AS t ORDER BY t) AS ordered"
+).bindparams(bindparam("ids", type_=ARRAY(Text)), lock_class=_TRACE_LOCK_CLASS)
 
 
 def create_postgresql_engine(
@@ -40,6 +49,15 @@ def create_postgresql_engine(
         # libpq counts whole seconds and treats anything under 2 as 2.
         connect_args={"connect_timeout": max(2, math.ceil(connect_timeout_s))},
     )
+
+
+def lock_traces(connection: Connection, trace_ids: Sequence[str]) -> None:
+    """Serialise writers of the same traces until the transaction ends.
+
+    Two replicas replaying the same spool would otherwise both see a span as new and both fold
+    it into the trace row. Locks are taken in sorted order, so writers cannot deadlock.
+    """
+    connection.execute(_LOCK_TRACES, {"ids": sorted(trace_ids)})
 
 
 def insert_ignoring_duplicates(table: Table) -> Insert:

@@ -10,13 +10,22 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import StaticPool
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
-    from sqlalchemy import ColumnElement, Engine, Table
+    from sqlalchemy import ColumnElement, Connection, Engine, Table
     from sqlalchemy.dialects.sqlite import Insert
     from sqlalchemy.engine import URL
 
-__all__ = ["create_sqlite_engine", "insert_ignoring_duplicates", "upsert"]
+__all__ = [
+    "WRITE_OPTION",
+    "create_sqlite_engine",
+    "insert_ignoring_duplicates",
+    "lock_traces",
+    "upsert",
+]
+
+# Execution option marking a connection whose transactions will write.
+WRITE_OPTION = "surefoot_write"
 
 
 def create_sqlite_engine(
@@ -61,7 +70,14 @@ def _on_connect(busy_timeout_ms: int, *, wal: bool) -> Callable[[Any, Any], None
 
 
 def _on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A writer takes the database's write lock up front (waiting up to busy_timeout), so what it
+    # reads inside the transaction cannot change before it writes.
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def lock_traces(connection: Connection, trace_ids: Sequence[str]) -> None:
+    """Nothing to do: a write transaction already holds SQLite's single write lock."""
 
 
 def insert_ignoring_duplicates(table: Table) -> Insert:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
 from surefoot.core.config import mask_url
 from surefoot.store import _spans, _traces
-from surefoot.store._engine import backend_of_engine, create_engine
+from surefoot.store._engine import WRITE_OPTION, backend_of_engine, create_engine
 from surefoot.store._errors import map_store_errors
 from surefoot.store._migrate import ensure_current, upgrade
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
     from surefoot.core._records import JSONValue, SpanKind, SpanRecord
     from surefoot.core.config import StoreSettings
@@ -73,8 +74,16 @@ class Store:
         Raises:
             StoreUnavailable: the database cannot be reached; nothing was written.
         """
-        with map_store_errors("writing spans", where=self._where), self.engine.begin() as conn:
+        with map_store_errors("writing spans", where=self._where), self._writing() as conn:
             _spans.write_spans(conn, self._backend, spans)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        # A transaction that will write: on SQLite it takes the write lock at BEGIN.
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
 
     def get_trace(self, trace_id: str) -> list[SpanRecord]:
         """The spans of one trace, earliest first; empty when the trace is unknown."""
@@ -142,7 +151,7 @@ class Store:
         Returns:
             Whether the span exists.
         """
-        with map_store_errors("updating a span", where=self._where), self.engine.begin() as conn:
+        with map_store_errors("updating a span", where=self._where), self._writing() as conn:
             return _spans.patch_span(conn, trace_id, span_id, patch)
 
     def ping(self) -> None:

@@ -1,0 +1,332 @@
+"""The decision core: a pure state machine that tells the drivers what to do next.
+
+Like tenacity's ``BaseRetrying.iter()``, :class:`Run` never sleeps, calls or waits: it returns
+an action (:class:`DoAttempt`, :class:`DoSleep`, :class:`DoFallback`, :class:`Finish`) and is
+told the outcome. The sync and async drivers carry the actions out, so both share every rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from surefoot.core._clock import Clock
+from surefoot.core._records import Decision, DecisionStatus
+from surefoot.core.errors import (
+    BudgetExceeded,
+    CircuitOpen,
+    ContentFiltered,
+    DeadlineExceeded,
+    GuardError,
+    InvalidInput,
+    ProviderError,
+    RateLimited,
+    SurefootError,
+    ValidationFailed,
+)
+from surefoot.guard._config import GuardConfig, Lane
+from surefoot.guard._cost import Reservation, actual_usd, worst_case_usd
+from surefoot.guard._judge import Evidence, Verdict, judge
+from surefoot.guard._onfail import build_reask
+from surefoot.guard._policies import RetryState, never_retryable
+from surefoot.guard._result import (
+    Action,
+    AttemptOutcome,
+    AttemptRecord,
+    DoAttempt,
+    DoFallback,
+    DoSleep,
+    Finish,
+)
+from surefoot.providers._pins import check_served
+from surefoot.providers._types import ChatRequest, ChatResponse
+
+__all__ = ["Run"]
+
+
+class Run:
+    """The decisions of one guarded request. Not thread-safe: one driver owns it."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        config: GuardConfig,
+        request: ChatRequest,
+        clock: Clock,
+        *,
+        key: str | None = None,
+        evidence: Evidence = Evidence(),
+        streamed: bool = False,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.original = request
+        self.base = request  # what reasks are built from: the original after context fitting
+        self.key = key
+        self.evidence = evidence
+        self.streamed = streamed
+        self.started_s = clock.monotonic()
+        self.reasons: list[str] = []
+        self.attempts: list[AttemptRecord] = []
+        self._lane_index = 0
+        self._on_lane = 0  # attempts on the current lane
+        self._reasks = 0
+        self._pending: ChatRequest = request
+        self._fallback_index = 0
+        self._reservation: Reservation | None = None
+        self._last_error: SurefootError | None = None
+        self._reasking = False
+
+    # ------------------------------------------------------------------ clock
+    @property
+    def remaining_s(self) -> float:
+        """Seconds left before the request's deadline."""
+        return self.config.deadline_s - (self.clock.monotonic() - self.started_s)
+
+    # ------------------------------------------------------------------ transitions
+    def begin(self) -> Action:
+        """The first action: fit the context budget, then try the first upstream."""
+        if self.config.context is not None:
+            try:
+                fitted = self.config.context.fit(self.original.messages)
+            except BudgetExceeded as exc:
+                return self._refuse(exc, "context_budget_exceeded")
+            if fitted.dropped:
+                self.reasons.append(f"context_trimmed:{fitted.dropped}_turns")
+            if fitted.truncated:
+                self.reasons.append("context_truncated")
+            self.base = dataclasses.replace(self.original, messages=fitted.messages)
+        self._pending = self.base
+        return self._try_lane(first=True)
+
+    def after_sleep(self) -> Action:
+        """After a :class:`DoSleep`: retry the same upstream."""
+        return self._try_lane(first=False)
+
+    def after_attempt(self, action: DoAttempt, outcome: AttemptOutcome) -> Action:
+        """After a :class:`DoAttempt`: settle, then retry, judge the answer or move on."""
+        lane = action.lane
+        self._record(action, outcome)
+        self._settle(lane, outcome.response)
+        if outcome.rejected is not None:
+            lane.breaker.release()
+            return self._next_lane(f"{lane.name}:{outcome.rejected}")
+        if outcome.response is not None:
+            lane.breaker.record_success(outcome.duration_s)
+            return self._after_response(lane, outcome.response)
+        error = outcome.error
+        if isinstance(error, ContentFiltered | InvalidInput):
+            lane.breaker.release()  # the upstream is healthy; the request is the problem
+        else:
+            lane.breaker.record_failure(outcome.duration_s)
+        self._last_error = _as_surefoot_error(error)
+        if outcome.after_first_token:
+            self.reasons.append(f"{lane.name}:stream_failed_after_first_token")
+            return self._refuse(self._last_error, "stream_interrupted")
+        return self._after_error(lane, error)
+
+    def after_fallback(self, action: DoFallback, content: str | None) -> Action:
+        """After a :class:`DoFallback`: serve its text, or try the next fallback."""
+        if content is None:
+            self.reasons.append(f"{action.fallback.name}:no_answer")
+            return self._next_fallback()
+        decision = self._decision(DecisionStatus.FALLBACK, served_by=action.fallback.name)
+        return Finish(decision, content)
+
+    # ------------------------------------------------------------------ upstreams
+    def _try_lane(self, *, first: bool) -> Action:
+        lanes = self.config.lanes
+        while self._lane_index < len(lanes):
+            lane = lanes[self._lane_index]
+            if self.remaining_s <= self.config.min_attempt_s:
+                self.reasons.append("deadline_exhausted")
+                self._last_error = DeadlineExceeded(
+                    f"the deadline of {self.config.deadline_s}s passed before an answer"
+                )
+                return self._next_fallback()
+            if not lane.breaker.allow():
+                self._last_error = CircuitOpen(f"the circuit of upstream {lane.name!r} is open")
+                self.reasons.append(f"{lane.name}:circuit_open")
+                self._advance_lane()
+                first = True
+                continue
+            refused = self._reserve(lane)
+            if refused is not None:
+                lane.breaker.release()
+                return refused
+            if first:
+                lane.retry_budget.record_request()
+            return self._attempt(lane)
+        return self._next_fallback()
+
+    def _attempt(self, lane: Lane) -> DoAttempt:
+        self._on_lane += 1
+        timeout_s = max(min(lane.timeout_s, self.remaining_s), 0.0)
+        request = self._pending
+        if lane.ref is not None:
+            request = dataclasses.replace(request, model=lane.ref.model, pin=lane.ref)
+        request = dataclasses.replace(request, timeout_s=timeout_s)
+        return DoAttempt(lane, request, timeout_s, len(self.attempts) + 1)
+
+    def _after_error(self, lane: Lane, error: BaseException | None) -> Action:
+        name = type(error).__name__
+        if isinstance(error, InvalidInput):
+            return self._refuse(error, f"{lane.name}:invalid_input")
+        state = RetryState(
+            self._on_lane, self.clock.monotonic() - self.started_s, self.remaining_s, error
+        )
+        if never_retryable(error) or not self.config.retry(state):
+            return self._next_lane(f"{lane.name}:{name}:not_retried")
+        if self.config.stop(state):
+            return self._next_lane(f"{lane.name}:{name}:stopped_after_{self._on_lane}_attempts")
+        wait_s = self.config.wait(state)
+        if isinstance(error, RateLimited) and error.retry_after_s is not None:
+            if error.retry_after_s >= state.remaining_s - self.config.min_attempt_s:
+                return self._next_lane(f"{lane.name}:retry_after_exceeds_deadline")
+            wait_s = max(wait_s, error.retry_after_s)
+        if wait_s >= state.remaining_s - self.config.min_attempt_s:
+            return self._next_lane(f"{lane.name}:{name}:backoff_exceeds_deadline")
+        if not lane.retry_budget.try_acquire():
+            return self._next_lane(f"{lane.name}:{name}:retry_budget_exhausted")
+        self.reasons.append(f"{lane.name}:{name}:retried")
+        return DoSleep(wait_s) if wait_s > 0 else self._try_lane(first=False)
+
+    def _next_lane(self, reason: str) -> Action:
+        self.reasons.append(reason)
+        self._advance_lane()
+        return self._try_lane(first=True)
+
+    def _advance_lane(self) -> None:
+        self._lane_index += 1
+        self._on_lane = 0
+        self._reasks = 0
+        self._pending = self.base
+
+    # ------------------------------------------------------------------ answers
+    def _after_response(self, lane: Lane, response: ChatResponse) -> Action:
+        if lane.ref is not None:
+            check = check_served(lane.ref, response.model, response.system_fingerprint)
+            if not check.matches:
+                self.reasons.append(
+                    f"model_mismatch:expected={check.expected}:served={check.served_model}"
+                )
+        verdict = judge(
+            self.config,
+            response.content,
+            response,
+            self.evidence,
+            reasks_used=self._reasks,
+            streamed=self.streamed,
+        )
+        self.reasons.extend(verdict.reasons)
+        return self._apply(lane, response, verdict)
+
+    def _apply(self, lane: Lane, response: ChatResponse, verdict: Verdict) -> Action:
+        conf = verdict.confidence
+        match verdict.kind:
+            case "serve" | "caveat":
+                return self._serve(lane, response, verdict)
+            case "reask" if verdict.failed is not None and verdict.policy is not None:
+                self._reasks += 1
+                self.reasons.append(f"{lane.name}:reask_{self._reasks}")
+                self._pending = build_reask(self.base, response.content, verdict.failed, verdict.policy)
+                self._reasking = True
+                return self._try_lane(first=False)
+            case "escalate":
+                decision = self._decision(DecisionStatus.ESCALATE, conf, served_by=lane.name)
+                return Finish(decision, "", response, escalate=True)
+            case "refuse":
+                return Finish(self._decision(DecisionStatus.REFUSED, conf), "", response)
+            case "raise":
+                errors = "; ".join(verdict.failed.errors) if verdict.failed else ""
+                error = ValidationFailed(f"output of {lane.name!r} failed validation: {errors}")
+                decision = self._decision(DecisionStatus.REFUSED, conf)
+                return Finish(decision, "", response, error=error)
+            case _:
+                self._advance_lane()
+                return self._try_lane(first=True)
+
+    def _serve(self, lane: Lane, response: ChatResponse, verdict: Verdict) -> Finish:
+        caveat = None
+        if verdict.kind == "caveat":
+            status, caveat = DecisionStatus.SERVE_WITH_CAVEAT, self.config.routing.caveat
+        elif self._lane_index > 0:
+            status = DecisionStatus.FALLBACK
+        else:
+            status = DecisionStatus.SERVE
+        decision = self._decision(status, verdict.confidence, served_by=lane.name, caveat=caveat)
+        return Finish(decision, verdict.content, response)
+
+    # ------------------------------------------------------------------ fallbacks and endings
+    def _next_fallback(self) -> Action:
+        fallbacks = self.config.fallbacks
+        if self._fallback_index < len(fallbacks):
+            self._fallback_index += 1
+            return DoFallback(fallbacks[self._fallback_index - 1], self.base)
+        error = self._last_error or GuardError("no upstream or fallback could answer")
+        return self._refuse(error, "no_fallback_left")
+
+    def _refuse(self, error: SurefootError, reason: str) -> Finish:
+        self.reasons.append(reason)
+        return Finish(self._decision(DecisionStatus.REFUSED), "", error=error)
+
+    def _decision(
+        self,
+        status: DecisionStatus,
+        confidence: float | None = None,
+        *,
+        served_by: str | None = None,
+        caveat: str | None = None,
+    ) -> Decision:
+        return Decision(status, confidence, tuple(self.reasons), caveat, served_by)
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _reserve(self, lane: Lane) -> Finish | None:
+        budget = self.config.cost
+        if budget is None or lane.price is None:
+            return None
+        counter = self.config.context.count if self.config.context else _rough_count
+        request = self._pending
+        max_tokens = request.max_tokens or self.config.default_max_tokens
+        model = lane.ref.model if lane.ref else request.model
+        worst = worst_case_usd(lane.price, model, counter(request.messages), max_tokens)
+        held = budget.reserve(worst, key=self.key)
+        if isinstance(held, str):
+            error = BudgetExceeded(
+                f"a call to {lane.name!r} may cost ${worst:.6f}, over the {held.split(':')[1]} limit"
+            )
+            return self._refuse(error, held)
+        self._reservation = held
+        return None
+
+    def _settle(self, lane: Lane, response: ChatResponse | None) -> None:
+        held, self._reservation = self._reservation, None
+        budget = self.config.cost
+        if held is None or budget is None or lane.price is None:
+            return
+        cost = actual_usd(lane.price, response.model, response.usage) if response else 0.0
+        budget.settle(held, cost)
+
+    def _record(self, action: DoAttempt, outcome: AttemptOutcome) -> None:
+        if outcome.rejected is not None:
+            kind, error = "rejected", outcome.rejected
+        elif outcome.response is not None:
+            kind, error = "ok", None
+        else:
+            kind, error = "error", type(outcome.error).__name__
+        served = outcome.response.model if outcome.response else None
+        reask, self._reasking = self._reasking, False
+        self.attempts.append(
+            AttemptRecord(
+                action.lane.name, action.number, kind, outcome.duration_s,
+                action.timeout_s, error, served, reask,
+            )
+        )
+
+
+def _rough_count(messages: object) -> int:
+    return len(str(messages)) // 3
+
+
+def _as_surefoot_error(error: BaseException | None) -> SurefootError:
+    if isinstance(error, SurefootError):
+        return error
+    return ProviderError(f"the upstream failed: {error!r}")

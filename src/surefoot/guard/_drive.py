@@ -1,0 +1,114 @@
+"""The drivers: thin sync and async loops that carry out the decision core's actions.
+
+Everything that waits lives here (calls, sleeps, bulkhead slots); everything that decides lives
+in :mod:`surefoot.guard._decide`. The two loops are twins line for line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from surefoot.core._clock import Clock
+from surefoot.core.errors import ProviderError, ProviderTimeout, SurefootError
+from surefoot.guard import _trace
+from surefoot.guard._config import Lane
+from surefoot.guard._decide import Run
+from surefoot.guard._result import AttemptOutcome, DoAttempt, DoFallback, DoSleep, Finish
+
+__all__ = ["arun", "ask_fallback", "run", "wrap_foreign"]
+
+_log = logging.getLogger("surefoot.guard")
+
+
+def run(core: Run, clock: Clock) -> Finish:
+    """Carry out ``core``'s actions until it finishes."""
+    action = core.begin()
+    while True:
+        if isinstance(action, DoAttempt):
+            action = core.after_attempt(action, attempt(action, clock))
+        elif isinstance(action, DoSleep):
+            clock.sleep(action.seconds)
+            action = core.after_sleep()
+        elif isinstance(action, DoFallback):
+            action = core.after_fallback(action, ask_fallback(action))
+        else:
+            return action
+
+
+async def arun(core: Run, clock: Clock) -> Finish:
+    """Async twin of :func:`run`."""
+    action = core.begin()
+    while True:
+        if isinstance(action, DoAttempt):
+            action = core.after_attempt(action, await aattempt(action, clock))
+        elif isinstance(action, DoSleep):
+            await clock.asleep(action.seconds)
+            action = core.after_sleep()
+        elif isinstance(action, DoFallback):
+            action = core.after_fallback(action, ask_fallback(action))
+        else:
+            return action
+
+
+def attempt(action: DoAttempt, clock: Clock) -> AttemptOutcome:
+    """Make one call inside the upstream's bulkhead and an attempt span."""
+    lane = action.lane
+    started_s = clock.monotonic()
+    if not lane.bulkhead.acquire(action.timeout_s):
+        return AttemptOutcome(clock.monotonic() - started_s, rejected="bulkhead_full")
+    try:
+        with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
+            try:
+                response = lane.provider.complete(action.request)
+            except Exception as exc:  # the boundary to provider code: every failure is an outcome
+                error = wrap_foreign(exc, lane)
+                span.record_error(error)
+                return AttemptOutcome(clock.monotonic() - started_s, error=error)
+            return AttemptOutcome(clock.monotonic() - started_s, response=response)
+    finally:
+        lane.bulkhead.release()
+
+
+async def aattempt(action: DoAttempt, clock: Clock) -> AttemptOutcome:
+    """Async twin of :func:`attempt`; the timeout is enforced here too, not only by the provider."""
+    lane = action.lane
+    started_s = clock.monotonic()
+    if not await lane.bulkhead.aacquire(action.timeout_s):
+        return AttemptOutcome(clock.monotonic() - started_s, rejected="bulkhead_full")
+    try:
+        with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
+            try:
+                call = lane.provider.acomplete(action.request)
+                response = await asyncio.wait_for(call, timeout=action.timeout_s)
+            except Exception as exc:  # the boundary to provider code: every failure is an outcome
+                error = wrap_foreign(exc, lane, timeout_s=action.timeout_s)
+                span.record_error(error)
+                return AttemptOutcome(clock.monotonic() - started_s, error=error)
+            return AttemptOutcome(clock.monotonic() - started_s, response=response)
+    finally:
+        lane.bulkhead.arelease()
+
+
+def wrap_foreign(exc: Exception, lane: Lane, *, timeout_s: float = 0.0) -> SurefootError:
+    """Our errors pass through; a timeout or a foreign error becomes a :class:`ProviderError`."""
+    if isinstance(exc, SurefootError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        error: SurefootError = ProviderTimeout(
+            f"upstream {lane.name!r} did not answer within {timeout_s:.3f}s", provider=lane.name
+        )
+    else:
+        # Not retryable: an unexpected exception from a provider is a bug, not a transient fault.
+        error = ProviderError(f"upstream {lane.name!r} raised {exc!r}", provider=lane.name)
+    error.__cause__ = exc
+    return error
+
+
+def ask_fallback(action: DoFallback) -> str | None:
+    """Ask a non-model fallback; one that raises counts as having no answer."""
+    try:
+        return action.fallback(action.request)
+    except Exception:  # a broken fallback must not turn a degraded answer into an exception
+        _log.exception("fallback %r failed", action.fallback.name)
+        return None
