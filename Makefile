@@ -24,6 +24,7 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck pytest
 
 pytest: $(STAMP)
+	scripts/model-server.sh ensure
 	scripts/with-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -118,14 +118,14 @@ def write_recompute(store: Store, batch: list[SpanRecord]) -> None:
         conn.execute(stmt, rows)
 
 
-def run(url: str, total: int, batch_size: int, mode: str) -> float:
+def run(url: str, total: int, batch_size: int, mode: str, per_trace: int) -> float:
     engine = create_engine(url)
     with engine.begin() as conn:
         metadata.drop_all(conn)
         conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
     upgrade(engine)
     store = Store(engine)
-    data = make_spans(total)
+    data = make_spans(total, per_trace)
     batches = [data[i : i + batch_size] for i in range(0, total, batch_size)]
     write = store.write_spans if mode == "incremental" else lambda b: write_recompute(store, b)
     started = time.perf_counter()
@@ -142,12 +142,14 @@ def main() -> None:
     parser.add_argument("--url", default=None, help="store URL; default a temporary SQLite file")
     parser.add_argument("--spans", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--per-trace", type=int, default=5, help="spans per trace")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         for mode in ("incremental", "recompute"):
-            rate = run(url, args.spans, args.batch, mode)
-            print(f"{url.split(':')[0]:<20} {mode:<12} {rate:>10,.0f} spans/s")
+            rate = run(url, args.spans, args.batch, mode, args.per_trace)
+            backend = url.split(":")[0]
+            print(f"{backend:<20} {mode:<12} {args.per_trace:>5} spans/trace {rate:>10,.0f} spans/s")
 
 
 if __name__ == "__main__":

@@ -138,8 +138,19 @@ class RateLimited(ProviderError):
     retryable = True
     default_hint = "lower the request rate, raise the quota, or add a fallback upstream"
 
-    def __init__(self, message: str, *, retry_after_s: float | None = None, **kwargs: object):
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_s: float | None = None,
+        provider: str = "",
+        status_code: int | None = None,
+        hint: str | None = None,
+        trace_id: str | None = None,
+    ):
+        super().__init__(
+            message, provider=provider, status_code=status_code, hint=hint, trace_id=trace_id
+        )
         self.retry_after_s = retry_after_s
 
 

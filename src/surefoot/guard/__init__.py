@@ -1,3 +1,169 @@
-"""surefoot.guard."""
+"""surefoot.guard: the runtime guard around every model call.
 
-__all__: list[str] = []
+Deadlines, retries with jittered backoff and Retry-After, retry budgets, circuit breakers,
+bulkheads, fallback chains, output validation, confidence routing, and context and cost
+budgets. Every request ends in a :class:`~surefoot.core.Decision` with reasons, recorded on the
+request's ``guard`` span. See ``docs/guard.md``.
+"""
+
+from surefoot.guard._breaker import BreakerListener, BreakerState, CircuitBreaker
+from surefoot.guard._budget_retry import RetryBudget
+from surefoot.guard._bulkhead import Bulkhead
+from surefoot.guard._confidence import (
+    ClassifierMargin,
+    RetrievalSupport,
+    ScoreInput,
+    Scorer,
+    SelfConsistency,
+    TokenProbability,
+    ValidatorOutcome,
+    combine,
+)
+from surefoot.guard._config import (
+    CachedAnswer,
+    Fallback,
+    Lane,
+    RulesDefault,
+    StaticMessage,
+    Upstream,
+)
+from surefoot.guard._context import (
+    ContextBudget,
+    EstimateCounter,
+    FitResult,
+    OversizePolicy,
+    TokenCounter,
+    best_counter,
+)
+from surefoot.guard._cost import CostBudget, PriceFn, Reservation
+from surefoot.guard._decide import Run
+from surefoot.guard._guard import Guard
+from surefoot.guard._onfail import OnFail, ValidationPolicy, build_reask
+from surefoot.guard._policies import (
+    RetryAll,
+    RetryAny,
+    RetryBase,
+    RetryIfException,
+    RetryIfRetryable,
+    RetryPolicy,
+    RetryState,
+    StopAfterAttempts,
+    StopAfterDelay,
+    StopAll,
+    StopAny,
+    StopBase,
+    StopNever,
+    StopPolicy,
+    WaitExponentialJitter,
+    WaitFixed,
+    WaitPolicy,
+)
+from surefoot.guard._result import (
+    AttemptOutcome,
+    AttemptRecord,
+    DoAttempt,
+    DoFallback,
+    DoSleep,
+    Finish,
+    GuardResult,
+)
+from surefoot.guard._routing import (
+    EscalationItem,
+    EscalationSink,
+    InMemoryEscalationSink,
+    LowConfidence,
+    Route,
+    RoutingPolicy,
+)
+from surefoot.guard._streaming import AsyncGuardStream, GuardStream
+from surefoot.guard._validators import (
+    AllOf,
+    AnyOf,
+    Check,
+    JsonSchema,
+    JsonValid,
+    Length,
+    PydanticModel,
+    Regex,
+    ValidationResult,
+    ValidatorBase,
+    ValidatorLike,
+)
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "AsyncGuardStream",
+    "AttemptOutcome",
+    "AttemptRecord",
+    "BreakerListener",
+    "BreakerState",
+    "Bulkhead",
+    "CachedAnswer",
+    "Check",
+    "CircuitBreaker",
+    "ClassifierMargin",
+    "ContextBudget",
+    "CostBudget",
+    "DoAttempt",
+    "DoFallback",
+    "DoSleep",
+    "EscalationItem",
+    "EscalationSink",
+    "EstimateCounter",
+    "Fallback",
+    "Finish",
+    "FitResult",
+    "Guard",
+    "GuardResult",
+    "GuardStream",
+    "InMemoryEscalationSink",
+    "JsonSchema",
+    "JsonValid",
+    "Lane",
+    "Length",
+    "LowConfidence",
+    "OnFail",
+    "OversizePolicy",
+    "PriceFn",
+    "PydanticModel",
+    "Regex",
+    "Reservation",
+    "RetrievalSupport",
+    "RetryAll",
+    "RetryAny",
+    "RetryBase",
+    "RetryBudget",
+    "RetryIfException",
+    "RetryIfRetryable",
+    "RetryPolicy",
+    "RetryState",
+    "Route",
+    "RoutingPolicy",
+    "RulesDefault",
+    "Run",
+    "ScoreInput",
+    "Scorer",
+    "SelfConsistency",
+    "StaticMessage",
+    "StopAfterAttempts",
+    "StopAfterDelay",
+    "StopAll",
+    "StopAny",
+    "StopBase",
+    "StopNever",
+    "StopPolicy",
+    "TokenCounter",
+    "TokenProbability",
+    "ValidationPolicy",
+    "ValidationResult",
+    "ValidatorBase",
+    "ValidatorLike",
+    "ValidatorOutcome",
+    "WaitExponentialJitter",
+    "WaitFixed",
+    "WaitPolicy",
+    "best_counter",
+    "build_reask",
+    "combine",
+]

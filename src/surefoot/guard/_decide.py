@@ -227,7 +227,9 @@ class Run:
             case "reask" if verdict.failed is not None and verdict.policy is not None:
                 self._reasks += 1
                 self.reasons.append(f"{lane.name}:reask_{self._reasks}")
-                self._pending = build_reask(self.base, response.content, verdict.failed, verdict.policy)
+                self._pending = build_reask(
+                    self.base, response.content, verdict.failed, verdict.policy
+                )
                 self._reasking = True
                 return self._try_lane(first=False)
             case "escalate":
@@ -316,8 +318,14 @@ class Run:
         reask, self._reasking = self._reasking, False
         self.attempts.append(
             AttemptRecord(
-                action.lane.name, action.number, kind, outcome.duration_s,
-                action.timeout_s, error, served, reask,
+                action.lane.name,
+                action.number,
+                kind,
+                outcome.duration_s,
+                action.timeout_s,
+                error,
+                served,
+                reask,
             )
         )
 

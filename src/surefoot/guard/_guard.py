@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from surefoot.core._clock import SYSTEM_CLOCK, Clock
-from surefoot.core._records import DecisionStatus
+from surefoot.core._records import Decision, DecisionStatus
 from surefoot.core.errors import ConfigError
 from surefoot.guard import _drive, _trace
 from surefoot.guard._config import Fallback, GuardConfig, Lane, RulesDefault, Upstream

@@ -59,7 +59,9 @@ def attempt_span(upstream: str, number: int, timeout_s: float) -> Iterator[Any]:
 @contextmanager
 def validation_span(on_fail: str) -> Iterator[Any]:
     """The ``validation`` span of one validator run."""
-    with _span("validation", kind=SpanKind.VALIDATION, attributes={"surefoot.on_fail": on_fail}) as sp:
+    with _span(
+        "validation", kind=SpanKind.VALIDATION, attributes={"surefoot.on_fail": on_fail}
+    ) as sp:
         yield sp
 
 

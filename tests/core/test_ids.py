@@ -1,0 +1,25 @@
+"""Trace and span ids."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from surefoot.core import is_span_id, is_trace_id, new_span_id, new_trace_id
+
+
+def test_new_ids_are_valid_and_distinct() -> None:
+    """Generated ids have the W3C shape and do not repeat in a large sample."""
+    traces = {new_trace_id() for _ in range(10_000)}
+    spans = {new_span_id() for _ in range(10_000)}
+    assert len(traces) == len(spans) == 10_000
+    assert all(map(is_trace_id, traces))
+    assert all(map(is_span_id, spans))
+
+
+@given(st.text(max_size=40))
+def test_validators_accept_only_lowercase_hex_of_the_right_length(text: str) -> None:
+    """is_trace_id and is_span_id agree with the W3C trace-context definition."""
+    hexdigits = set("0123456789abcdef")
+    assert is_trace_id(text) == (len(text) == 32 and set(text) <= hexdigits and set(text) != {"0"})
+    assert is_span_id(text) == (len(text) == 16 and set(text) <= hexdigits and set(text) != {"0"})
