@@ -31,31 +31,31 @@ def make_spans(count: int, per_trace: int = 5) -> list[SpanRecord]:
     t0 = 1_700_000_000_000_000_000
     while len(out) < count:
         trace_id, root_id = new_trace_id(), new_span_id()
-        for i in range(per_trace - 1):
-            out.append(
-                SpanRecord(
-                    trace_id,
-                    new_span_id(),
-                    "chat gpt-4o-mini",
-                    kind=SpanKind.LLM,
-                    parent_id=root_id,
-                    start_ns=t0 + i * 1000,
-                    end_ns=t0 + i * 1000 + 900,
-                    status=SpanStatus.OK,
-                    attributes={
-                        semconv.GEN_AI_OPERATION_NAME: "chat",
-                        semconv.GEN_AI_PROVIDER_NAME: "openai",
-                        semconv.GEN_AI_REQUEST_MODEL: "gpt-4o-mini",
-                        semconv.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18",
-                        semconv.GEN_AI_USAGE_INPUT_TOKENS: 812,
-                        semconv.GEN_AI_USAGE_OUTPUT_TOKENS: 96,
-                        semconv.SF_COST_USD: 0.000179,
-                        semconv.GEN_AI_REQUEST_TEMPERATURE: 0.0,
-                    },
-                    input=[{"role": "user", "content": "Summarise the ticket " + "x" * 200}],
-                    output={"role": "assistant", "content": "The customer asks " + "y" * 100},
-                )
+        out.extend(
+            SpanRecord(
+                trace_id,
+                new_span_id(),
+                "chat gpt-4o-mini",
+                kind=SpanKind.LLM,
+                parent_id=root_id,
+                start_ns=t0 + i * 1000,
+                end_ns=t0 + i * 1000 + 900,
+                status=SpanStatus.OK,
+                attributes={
+                    semconv.GEN_AI_OPERATION_NAME: "chat",
+                    semconv.GEN_AI_PROVIDER_NAME: "openai",
+                    semconv.GEN_AI_REQUEST_MODEL: "gpt-4o-mini",
+                    semconv.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18",
+                    semconv.GEN_AI_USAGE_INPUT_TOKENS: 812,
+                    semconv.GEN_AI_USAGE_OUTPUT_TOKENS: 96,
+                    semconv.SF_COST_USD: 0.000179,
+                    semconv.GEN_AI_REQUEST_TEMPERATURE: 0.0,
+                },
+                input=[{"role": "user", "content": "Summarise the ticket " + "x" * 200}],
+                output={"role": "assistant", "content": "The customer asks " + "y" * 100},
             )
+            for i in range(per_trace - 1)
+        )
         out.append(
             SpanRecord(
                 trace_id,
@@ -149,7 +149,9 @@ def main() -> None:
         for mode in ("incremental", "recompute"):
             rate = run(url, args.spans, args.batch, mode, args.per_trace)
             backend = url.split(":")[0]
-            print(f"{backend:<20} {mode:<12} {args.per_trace:>5} spans/trace {rate:>10,.0f} spans/s")
+            print(
+                f"{backend:<20} {mode:<12} {args.per_trace:>5} spans/trace {rate:>10,.0f} spans/s"
+            )
 
 
 if __name__ == "__main__":

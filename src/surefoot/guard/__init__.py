@@ -155,6 +155,7 @@ __all__ = [
     "StopPolicy",
     "TokenCounter",
     "TokenProbability",
+    "Upstream",
     "ValidationPolicy",
     "ValidationResult",
     "ValidatorBase",

@@ -112,7 +112,7 @@ class CircuitBreaker:
             return self._opened_at_s + self._current_cool_down_s - self.clock.monotonic()
 
     def allow(self) -> bool:
-        """Ask to make a call. True means the caller must later call one ``record_*``/``release``."""
+        """Ask to make a call; after True the caller must call one ``record_*`` or ``release``."""
         with self._lock:
             state, change = self._advance()
             if state is BreakerState.CLOSED:
@@ -184,10 +184,10 @@ class CircuitBreaker:
 
     def _advance(self) -> tuple[BreakerState, tuple[BreakerState, BreakerState] | None]:
         # Open turns half-open lazily, on the first look after the cool-down: no timer thread.
-        if self._state is BreakerState.OPEN:
-            if self.clock.monotonic() >= self._opened_at_s + self._current_cool_down_s:
-                change = self._move(BreakerState.HALF_OPEN)
-                return self._state, change
+        cooled = self.clock.monotonic() >= self._opened_at_s + self._current_cool_down_s
+        if self._state is BreakerState.OPEN and cooled:
+            change = self._move(BreakerState.HALF_OPEN)
+            return self._state, change
         return self._state, None
 
     def _move(self, new: BreakerState) -> tuple[BreakerState, BreakerState]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from surefoot.guard._validators import ValidationResult
-from surefoot.providers._types import ChatResponse, TokenLogprob
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from surefoot.guard._validators import ValidationResult
+    from surefoot.providers import ChatResponse, TokenLogprob
 
 __all__ = [
     "ClassifierMargin",

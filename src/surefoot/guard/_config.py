@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from surefoot.core._clock import Clock
 from surefoot.guard._breaker import CircuitBreaker
 from surefoot.guard._budget_retry import RetryBudget
 from surefoot.guard._bulkhead import Bulkhead
-from surefoot.guard._confidence import Scorer
-from surefoot.guard._context import ContextBudget
-from surefoot.guard._cost import CostBudget, PriceFn
-from surefoot.guard._onfail import ValidationPolicy
 from surefoot.guard._policies import (
     RetryIfRetryable,
     RetryPolicy,
@@ -23,9 +17,17 @@ from surefoot.guard._policies import (
     WaitPolicy,
 )
 from surefoot.guard._routing import RoutingPolicy
-from surefoot.providers._base import Provider
-from surefoot.providers._pins import ModelRef
-from surefoot.providers._types import ChatRequest
+from surefoot.providers import ModelRef
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from surefoot.core._clock import Clock
+    from surefoot.guard._confidence import Scorer
+    from surefoot.guard._context import ContextBudget
+    from surefoot.guard._cost import CostBudget, PriceFn
+    from surefoot.guard._onfail import ValidationPolicy
+    from surefoot.providers import ChatRequest, Provider
 
 __all__ = [
     "CachedAnswer",

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import importlib
 import os
 import tempfile
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from surefoot.core.errors import BudgetExceeded
-from surefoot.providers._types import Message
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from surefoot.providers import Message
 
 __all__ = [
     "ContextBudget",
@@ -60,7 +64,8 @@ def best_counter(encoding: str = "cl100k_base") -> TokenCounter:
     counting never touches the network.
     """
     try:
-        import tiktoken  # optional: used only when its files are cached
+        # Imported by name: tiktoken is optional and has no type stubs.
+        tiktoken: Any = importlib.import_module("tiktoken")
     except ImportError:
         return EstimateCounter()
     # tiktoken's own cache convention (tiktoken/load.py): we only look, never download.

@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from surefoot.core._clock import SYSTEM_CLOCK, Clock
-from surefoot.providers._types import Usage
+
+if TYPE_CHECKING:
+    from surefoot.providers import Usage
 
 __all__ = ["CostBudget", "PriceFn", "Reservation", "worst_case_usd"]
 
@@ -106,11 +109,17 @@ class CostBudget:
             self._spent += actual_usd
             self._key_spent[key] = self._key_spent.get(key, 0.0) + actual_usd
 
-    def spent_usd(self, key: str | None = None, *, all_keys: bool = True) -> float:
-        """Settled spending today, for ``key`` or (by default) for everyone."""
+    def spent_usd(self) -> float:
+        """Settled spending today, all keys together."""
         with self._lock:
             self._roll()
-            return self._spent if all_keys else self._key_spent.get(key, 0.0)
+            return self._spent
+
+    def key_spent_usd(self, key: str | None) -> float:
+        """Settled spending today by ``key``."""
+        with self._lock:
+            self._roll()
+            return self._key_spent.get(key, 0.0)
 
     def held_usd(self) -> float:
         """Money reserved by calls in flight."""

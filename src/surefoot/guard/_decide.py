@@ -8,8 +8,8 @@ told the outcome. The sync and async drivers carry the actions out, so both shar
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-from surefoot.core._clock import Clock
 from surefoot.core._records import Decision, DecisionStatus
 from surefoot.core.errors import (
     BudgetExceeded,
@@ -23,7 +23,6 @@ from surefoot.core.errors import (
     SurefootError,
     ValidationFailed,
 )
-from surefoot.guard._config import GuardConfig, Lane
 from surefoot.guard._cost import Reservation, actual_usd, worst_case_usd
 from surefoot.guard._judge import Evidence, Verdict, judge
 from surefoot.guard._onfail import build_reask
@@ -37,8 +36,12 @@ from surefoot.guard._result import (
     DoSleep,
     Finish,
 )
-from surefoot.providers._pins import check_served
-from surefoot.providers._types import ChatRequest, ChatResponse
+from surefoot.providers import check_served
+
+if TYPE_CHECKING:
+    from surefoot.core._clock import Clock
+    from surefoot.guard._config import GuardConfig, Lane
+    from surefoot.providers import ChatRequest, ChatResponse
 
 __all__ = ["Run"]
 
@@ -46,14 +49,14 @@ __all__ = ["Run"]
 class Run:
     """The decisions of one guarded request. Not thread-safe: one driver owns it."""
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         config: GuardConfig,
         request: ChatRequest,
         clock: Clock,
         *,
         key: str | None = None,
-        evidence: Evidence = Evidence(),
+        evidence: Evidence | None = None,
         streamed: bool = False,
     ) -> None:
         self.config = config
@@ -61,7 +64,7 @@ class Run:
         self.original = request
         self.base = request  # what reasks are built from: the original after context fitting
         self.key = key
-        self.evidence = evidence
+        self.evidence = evidence or Evidence()
         self.streamed = streamed
         self.started_s = clock.monotonic()
         self.reasons: list[str] = []
@@ -292,9 +295,8 @@ class Run:
         worst = worst_case_usd(lane.price, model, counter(request.messages), max_tokens)
         held = budget.reserve(worst, key=self.key)
         if isinstance(held, str):
-            error = BudgetExceeded(
-                f"a call to {lane.name!r} may cost ${worst:.6f}, over the {held.split(':')[1]} limit"
-            )
+            limit = held.split(":")[1]
+            error = BudgetExceeded(f"a call to {lane.name!r} may cost ${worst:.6f}, over {limit}")
             return self._refuse(error, held)
         self._reservation = held
         return None

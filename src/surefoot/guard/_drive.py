@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
-from surefoot.core._clock import Clock
 from surefoot.core.errors import ProviderError, ProviderTimeout, SurefootError
 from surefoot.guard import _trace
-from surefoot.guard._config import Lane
-from surefoot.guard._decide import Run
 from surefoot.guard._result import AttemptOutcome, DoAttempt, DoFallback, DoSleep, Finish
+
+if TYPE_CHECKING:
+    from surefoot.core._clock import Clock
+    from surefoot.guard._config import Lane
+    from surefoot.guard._decide import Run
 
 __all__ = ["arun", "ask_fallback", "run", "wrap_foreign"]
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from surefoot.core._clock import SYSTEM_CLOCK, Clock
 from surefoot.core._records import Decision, DecisionStatus
 from surefoot.core.errors import ConfigError
 from surefoot.guard import _drive, _trace
-from surefoot.guard._config import Fallback, GuardConfig, Lane, RulesDefault, Upstream
 from surefoot.guard._confidence import Scorer
-from surefoot.guard._context import ContextBudget
-from surefoot.guard._cost import CostBudget
+from surefoot.guard._config import Fallback, GuardConfig, Lane, RulesDefault, Upstream
 from surefoot.guard._decide import Run
 from surefoot.guard._judge import Evidence
 from surefoot.guard._onfail import ValidationPolicy
@@ -28,9 +27,13 @@ from surefoot.guard._policies import (
 from surefoot.guard._result import Finish, GuardResult
 from surefoot.guard._routing import EscalationItem, EscalationSink, RoutingPolicy
 from surefoot.guard._streaming import AsyncGuardStream, GuardStream
-from surefoot.guard._validators import ValidatorBase
-from surefoot.providers._base import Provider
-from surefoot.providers._types import ChatRequest
+from surefoot.providers import ChatRequest
+
+if TYPE_CHECKING:
+    from surefoot.guard._context import ContextBudget
+    from surefoot.guard._cost import CostBudget
+    from surefoot.guard._validators import ValidatorBase
+    from surefoot.providers import Provider
 
 __all__ = ["Guard"]
 
@@ -68,7 +71,7 @@ class Guard:
         name: names the guard span.
     """
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         upstreams: Sequence[Upstream | Provider],
         *,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from surefoot.guard import _trace
-from surefoot.guard._config import GuardConfig
 from surefoot.guard._confidence import ScoreInput, combine
 from surefoot.guard._onfail import OnFail, ValidationPolicy
 from surefoot.guard._routing import Route
-from surefoot.guard._validators import ValidationResult
-from surefoot.providers._types import ChatResponse
+
+if TYPE_CHECKING:
+    from surefoot.guard._config import GuardConfig
+    from surefoot.guard._validators import ValidationResult
+    from surefoot.providers import ChatResponse
 
 __all__ = ["Verdict", "judge"]
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from surefoot.guard._validators import ValidationResult, ValidatorLike, as_validator
-from surefoot.providers._types import ChatRequest, Message
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from surefoot.providers import ChatRequest, Message
 
 __all__ = ["OnFail", "ValidationPolicy", "build_reask"]
 

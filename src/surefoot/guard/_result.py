@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from surefoot.core._records import Decision, DecisionStatus
-from surefoot.core.errors import SurefootError
-from surefoot.guard._config import Fallback, Lane
-from surefoot.providers._types import ChatRequest, ChatResponse
+
+if TYPE_CHECKING:
+    from surefoot.core.errors import SurefootError
+    from surefoot.guard._config import Fallback, Lane
+    from surefoot.providers import ChatRequest, ChatResponse
 
 __all__ = [
     "Action",

@@ -1,14 +1,15 @@
-"""Confidence routing: serve, serve with a caveat, fall back or escalate, and the escalation sink."""
+"""Confidence routing (serve, serve with caveat, fall back, escalate) and the escalation sink."""
 
 from __future__ import annotations
 
 import enum
 import threading
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from surefoot.core._records import Decision
-from surefoot.providers._types import ChatRequest, ChatResponse
+if TYPE_CHECKING:
+    from surefoot.core._records import Decision
+    from surefoot.providers import ChatRequest, ChatResponse
 
 __all__ = [
     "EscalationItem",
@@ -52,8 +53,8 @@ class RoutingPolicy:
 
     Examples:
         >>> policy = RoutingPolicy(serve_at=0.8, caveat_at=0.5)
-        >>> policy.route(0.9), policy.route(0.6), policy.route(0.1)
-        (<Route.SERVE: 'serve'>, <Route.SERVE_WITH_CAVEAT: 'serve_with_caveat'>, <Route.FALLBACK: 'fallback'>)
+        >>> [policy.route(s).value for s in (0.9, 0.6, 0.1, None)]
+        ['serve', 'serve_with_caveat', 'fallback', 'serve']
     """
 
     serve_at: float = 0.75

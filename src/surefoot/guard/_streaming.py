@@ -7,12 +7,9 @@ caller can still be retried or fall back invisibly. After that, a failure is a f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
-from surefoot.core.errors import SurefootError
 from surefoot.guard import _drive, _trace
-from surefoot.guard._decide import Run
 from surefoot.guard._result import (
     AttemptOutcome,
     DoAttempt,
@@ -21,10 +18,13 @@ from surefoot.guard._result import (
     Finish,
     GuardResult,
 )
-from surefoot.providers._stream import StreamAccumulator
-from surefoot.providers._types import ChatChunk, ChatRequest, ChunkChoice
+from surefoot.providers import ChatChunk, ChatRequest, ChunkChoice, StreamAccumulator
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from surefoot.core.errors import SurefootError
+    from surefoot.guard._decide import Run
     from surefoot.guard._guard import Guard
 
 __all__ = ["AsyncGuardStream", "GuardStream"]

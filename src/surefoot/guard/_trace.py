@@ -7,14 +7,17 @@ untraced (as no-ops) where tracing is not installed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from surefoot import tracing
 from surefoot.core import semconv as sc
 from surefoot.core._records import Decision, SpanKind
-from surefoot.guard._validators import ValidationResult
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from surefoot.guard._validators import ValidationResult
 
 __all__ = [
     "attempt_span",

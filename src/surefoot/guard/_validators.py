@@ -12,10 +12,12 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
-import pydantic
+
+if TYPE_CHECKING:
+    import pydantic
 
 __all__ = [
     "AllOf",
@@ -79,7 +81,7 @@ class ValidatorBase:
         return ValidationResult(ok=False, name=self.name, errors=errors)
 
 
-ValidatorLike = ValidatorBase | Callable[[str], "bool | str | None | ValidationResult"]
+ValidatorLike = ValidatorBase | Callable[[str], "bool | str | ValidationResult | None"]
 """A validator object, or a callable returning bool, an error string, or a result."""
 
 
@@ -141,14 +143,14 @@ class JsonValid(ValidatorBase):
 
 
 class JsonSchema(ValidatorBase):
-    """The text is JSON that validates against ``schema`` (any JSON Schema draft jsonschema knows)."""
+    """The text is JSON valid under ``schema`` (any draft that jsonschema knows)."""
 
     name = "json_schema"
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         validator_class = jsonschema.validators.validator_for(schema)
-        validator_class.check_schema(schema)
+        validator_class.check_schema(dict(schema))
         self._validator = validator_class(schema)
 
     def __call__(self, text: str) -> ValidationResult:
@@ -222,7 +224,7 @@ class Check(ValidatorBase):
 
     def __init__(self, check: Callable[[str], Any], name: str | None = None) -> None:
         self.check = check
-        self.name = name or getattr(check, "__name__", "check")
+        self.name = name or str(getattr(check, "__name__", "check"))
 
     def __call__(self, text: str) -> ValidationResult:
         outcome = self.check(text)

@@ -62,9 +62,10 @@ def parse_url(url: str) -> tuple[Backend, URL]:
     backend = _SCHEMES.get(scheme.partition("+")[0].lower()) if sep else None
     driver = scheme.partition("+")[2].lower()
     if backend is None or driver not in _DRIVERS[backend]:
-        shown = scheme if sep else mask_url(url)
+        # Without "://" the text may be anything, a password included: never echo it.
+        shown = repr(scheme) if sep else "(none)"
         raise ConfigError(
-            f"unsupported store URL scheme {shown!r}",
+            f"unsupported store URL scheme {shown}",
             hint=f"use one of {_SUPPORTED} in SUREFOOT_STORE__URL",
         )
     if backend == "postgresql":
@@ -100,6 +101,7 @@ def create_engine(url: str, *, connect_timeout_s: float = 5.0, pool_size: int = 
 
     Raises:
         ConfigError: the URL is malformed or names an unsupported backend.
+        StoreUnavailable: the SQLite file's folder cannot be created.
     """
     backend, parsed = parse_url(url)
     if backend == "sqlite":

@@ -9,6 +9,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import StaticPool
 
+from surefoot.core.errors import StoreUnavailable
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
@@ -34,15 +36,21 @@ def create_sqlite_engine(
     """An engine on a SQLite file (its folder is created) or an in-memory database."""
     database = url.database or ""
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any]
     if in_memory:
         # One shared connection, or each checkout would see its own empty database.
         kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
     else:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, json_serializer=json_serializer, pool_timeout=connect_timeout_s, **kwargs
-    )
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot create the store folder {folder}: {exc}",
+                hint="create it, make it writable, or point SUREFOOT_STORE__URL elsewhere",
+            ) from exc
+        kwargs = {"pool_timeout": connect_timeout_s}
+    engine = create_engine(url, json_serializer=json_serializer, **kwargs)
     busy_timeout_ms = int(connect_timeout_s * 1000)
     event.listen(engine, "connect", _on_connect(busy_timeout_ms, wal=not in_memory))
     event.listen(engine, "begin", _on_begin)

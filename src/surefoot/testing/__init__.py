@@ -1,3 +1,21 @@
-"""surefoot.testing."""
+"""Helpers for your own tests: real fakes instead of mocks.
 
-__all__: list[str] = []
+* :class:`FaultServer` is a real OpenAI-compatible HTTP server on 127.0.0.1 that injects
+  scripted faults (latency, hangs, 429, 5xx, malformed bodies, cut streams, silent model
+  upgrades, refusals, format drift) and records what it received.
+* :class:`CallableProvider` puts any Python function behind the provider interface.
+"""
+
+from surefoot.providers import CallableProvider
+from surefoot.testing._fault_app import RecordedRequest
+from surefoot.testing._fault_server import FaultServer
+from surefoot.testing._faults import Fault, FaultKind, Responder
+
+__all__ = [
+    "CallableProvider",
+    "Fault",
+    "FaultKind",
+    "FaultServer",
+    "RecordedRequest",
+    "Responder",
+]

@@ -1,3 +1,57 @@
-"""surefoot.tracing."""
+"""Tracing: spans around every step of a request, recorded off the hot path into the store.
 
-__all__: list[str] = []
+Until :func:`init` runs, every function here is a cheap no-op, so libraries can be instrumented
+without forcing a store on their users::
+
+    from surefoot import tracing
+
+    tracing.init()
+    with tracing.span("answer", kind=SpanKind.REQUEST, input=question) as sp:
+        sp.set_output(answer(question))
+"""
+
+from surefoot.tracing._api import flush, init, reset, shutdown, stats
+from surefoot.tracing._context import ContextThreadPoolExecutor, wrap
+from surefoot.tracing._decorator import trace
+from surefoot.tracing._exporters import ExportResult, SpanExporter
+from surefoot.tracing._otlp import OtlpExporter
+from surefoot.tracing._prices import Price, PriceTable, Usage
+from surefoot.tracing._processors import DropSpan, Processor, TruncatePayloads
+from surefoot.tracing._redact import RedactPII, RedactSecrets, luhn_valid
+from surefoot.tracing._sampling import TraceSampler, sampled_in
+from surefoot.tracing._span import NoopSpan, Span, current_span, span
+from surefoot.tracing._stats import RecorderStats
+from surefoot.tracing._usage import record_decision, record_usage, reprice
+
+__all__ = [
+    "ContextThreadPoolExecutor",
+    "DropSpan",
+    "ExportResult",
+    "NoopSpan",
+    "OtlpExporter",
+    "Price",
+    "PriceTable",
+    "Processor",
+    "RecorderStats",
+    "RedactPII",
+    "RedactSecrets",
+    "Span",
+    "SpanExporter",
+    "TraceSampler",
+    "TruncatePayloads",
+    "Usage",
+    "current_span",
+    "flush",
+    "init",
+    "luhn_valid",
+    "record_decision",
+    "record_usage",
+    "reprice",
+    "reset",
+    "sampled_in",
+    "shutdown",
+    "span",
+    "stats",
+    "trace",
+    "wrap",
+]

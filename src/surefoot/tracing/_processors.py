@@ -24,7 +24,7 @@ Processor: TypeAlias = Callable[[SpanRecord], SpanRecord]
 """A step of the span pipeline: returns the span to keep, or raises :class:`DropSpan`."""
 
 
-class DropSpan(BaseException):  # noqa: N818 - a signal, named like structlog's DropEvent
+class DropSpan(BaseException):
     """Raised by a processor to drop the span it was given."""
 
 

@@ -1,0 +1,34 @@
+"""Bulkheads cap concurrent calls per upstream and reject the overflow."""
+
+from __future__ import annotations
+
+import asyncio
+
+from surefoot.guard import Bulkhead
+
+
+def test_rejects_beyond_the_limit_without_waiting() -> None:
+    """With no wait allowed, the call past the limit is refused at once."""
+    bulkhead = Bulkhead(max_concurrent=2)
+    assert bulkhead.acquire(1.0)
+    assert bulkhead.acquire(1.0)
+    assert not bulkhead.acquire(1.0)
+    bulkhead.release()
+    assert bulkhead.acquire(1.0)
+    assert bulkhead.in_flight == 2
+
+
+def test_waiting_is_bounded_by_the_timeout() -> None:
+    """A full bulkhead waits at most the smaller of its max wait and the deadline."""
+    bulkhead = Bulkhead(max_concurrent=1, max_wait_s=5.0)
+    assert bulkhead.acquire(1.0)
+    assert not bulkhead.acquire(0.01)
+
+
+async def test_async_calls_are_capped_too() -> None:
+    """Async callers share an asyncio semaphore with the same limit."""
+    bulkhead = Bulkhead(max_concurrent=1, max_wait_s=0.01)
+    assert await bulkhead.aacquire(1.0)
+    assert not await bulkhead.aacquire(1.0)
+    bulkhead.arelease()
+    assert await asyncio.wait_for(bulkhead.aacquire(1.0), 1.0)
