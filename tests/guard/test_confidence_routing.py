@@ -7,6 +7,7 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.guard._helpers import request, scripted
 
 from surefoot.core import DecisionStatus, FakeClock
 from surefoot.guard import (
@@ -25,7 +26,6 @@ from surefoot.guard import (
     combine,
 )
 from surefoot.providers import ChatResponse, Choice, TokenLogprob, TopLogprob
-from tests.guard._helpers import request, scripted
 
 
 def _with_logprobs(*probs: float, top: tuple[float, ...] = ()) -> ChatResponse:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.guard._helpers import scripted
 
 from surefoot.core import BudgetExceeded, DecisionStatus, FakeClock
 from surefoot.guard import ContextBudget, EstimateCounter, Guard, OversizePolicy, best_counter
 from surefoot.guard._context import TRUNCATION_MARK
-from tests.guard._helpers import scripted
 from surefoot.providers import ChatRequest
 
 
@@ -65,7 +65,9 @@ def test_oversized_input_is_refused_with_sizes_and_fix() -> None:
 def test_oversized_input_is_truncated_with_a_marker() -> None:
     """With TRUNCATE the newest message is cut to fit and marked."""
     budget = ContextBudget(100, counter=EstimateCounter(), oversize=OversizePolicy.TRUNCATE)
-    fitted = budget.fit([{"role": "system", "content": "s"}, {"role": "user", "content": "z" * 4000}])
+    fitted = budget.fit(
+        [{"role": "system", "content": "s"}, {"role": "user", "content": "z" * 4000}]
+    )
     assert fitted.truncated
     assert fitted.messages[-1]["content"].endswith(TRUNCATION_MARK)
     assert fitted.input_tokens <= 100

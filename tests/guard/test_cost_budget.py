@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.guard._helpers import request, response, scripted
 
 from surefoot.core import BudgetExceeded, DecisionStatus, FakeClock
-from surefoot.guard import ContextBudget, CostBudget, EstimateCounter, Guard, Reservation, Upstream
+from surefoot.guard import (
+    ContextBudget,
+    CostBudget,
+    EstimateCounter,
+    Guard,
+    Reservation,
+    TablePrice,
+    Upstream,
+)
 from surefoot.providers import Usage
-from tests.guard._helpers import request, response, scripted
+from surefoot.tracing import Price, PriceTable
 
 
 def _price(model: str) -> tuple[float, float]:
@@ -90,3 +100,19 @@ def test_guard_refuses_before_spending_and_settles_actual_usage() -> None:
     assert refused.decision.status is DecisionStatus.REFUSED
     assert isinstance(refused.error, BudgetExceeded)
     assert len(script.requests) == 1
+
+
+def test_table_price_reads_tracing_prices_and_refuses_unknown_models() -> None:
+    """The built-in price table prices known models; an unknown one cannot be budgeted."""
+    price = TablePrice(PriceTable([Price("m-*", dt.date(2024, 1, 1), input=1.0, output=2.0)]))
+    assert price("m-1") == (1e-6, 2e-6)
+    clock = FakeClock()
+    provider, script = scripted(clock, "never")
+    guard = Guard(
+        [Upstream(provider, model="unknown-1", price=price)],
+        cost=CostBudget(per_day_usd=1.0, clock=clock),
+        clock=clock,
+    )
+    result = guard.complete(request())
+    assert "cost_budget:unknown_price" in result.decision.reasons
+    assert script.requests == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.guard._helpers import request, response, scripted
 
 from surefoot.core import CircuitOpen, DecisionStatus, FakeClock, ProviderUnavailable
 from surefoot.guard import (
@@ -14,7 +15,6 @@ from surefoot.guard import (
     StopAfterAttempts,
     Upstream,
 )
-from tests.guard._helpers import request, response, scripted
 
 
 @pytest.fixture(name="clock")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.guard._helpers import request, scripted
 
 from surefoot.core import (
     ContentFiltered,
@@ -21,7 +22,6 @@ from surefoot.guard import (
     WaitExponentialJitter,
     WaitFixed,
 )
-from tests.guard._helpers import request, scripted
 
 
 @pytest.fixture(name="clock")

@@ -64,7 +64,9 @@ def test_content_filter_and_bad_input_are_never_retried() -> None:
     cap=st.floats(min_value=0.001, max_value=60.0),
     seed=st.integers(min_value=0, max_value=2**32),
 )
-def test_full_jitter_stays_within_its_window(attempt: int, base: float, cap: float, seed: int) -> None:
+def test_full_jitter_stays_within_its_window(
+    attempt: int, base: float, cap: float, seed: int
+) -> None:
     """Every jittered wait lies in ``[0, min(cap, base * 2**(n-1))]``."""
     wait = WaitExponentialJitter(base_s=base, cap_s=cap, seed=seed)
     value = wait(_state(attempt))

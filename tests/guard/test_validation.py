@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pydantic
 import pytest
+from tests.guard._helpers import request, scripted
 
 from surefoot.core import DecisionStatus, FakeClock, ValidationFailed
 from surefoot.guard import (
@@ -19,7 +20,6 @@ from surefoot.guard import (
     ValidationPolicy,
 )
 from surefoot.providers import ChatRequest
-from tests.guard._helpers import request, scripted
 
 
 class Answer(pydantic.BaseModel):

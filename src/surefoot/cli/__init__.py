@@ -7,6 +7,8 @@ import surefoot.cli._config
 import surefoot.cli._db
 import surefoot.cli._demo
 import surefoot.cli._doctor
+import surefoot.cli._keys
+import surefoot.cli._serve
 import surefoot.cli._traces  # noqa: F401
 from surefoot.cli._app import app, main
 

@@ -34,6 +34,7 @@ from surefoot.core.errors import ConfigError
 __all__ = [
     "OtlpSettings",
     "RecorderSettings",
+    "ServerSettings",
     "SettingOrigin",
     "Settings",
     "StoreSettings",
@@ -152,6 +153,44 @@ class OtlpSettings(_Section):
     timeout_s: float = Field(10.0, gt=0, description="Seconds per export request.")
 
 
+class ServerSettings(_Section):
+    """The API server and gateway started by `surefoot serve`."""
+
+    host: str = Field(
+        "127.0.0.1",
+        description="Address to bind. Anything but a loopback address needs at least one API key "
+        "(`surefoot keys create`); `surefoot serve` refuses to start otherwise.",
+    )
+    port: int = Field(8000, ge=0, le=65_535, description="TCP port to bind.")
+    auth: Literal["auto", "required", "off"] = Field(
+        "auto",
+        description="auto: an API key is required as soon as one exists, and without keys only "
+        "loopback clients are served; required: always require a key; off: never check keys "
+        "(loopback binds only, for local development).",
+    )
+    max_request_bytes: int = Field(
+        8 << 20,
+        ge=1024,
+        description="Largest request body accepted, before and after gzip decompression; larger "
+        "requests get 413.",
+    )
+    rate_limit_per_s: float = Field(
+        50.0,
+        ge=0,
+        description="Sustained requests per second allowed per API key (token bucket, per server "
+        "process); 0 turns the limit off.",
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="Requests an API key may send at once before the rate applies."
+    )
+    key_cache_s: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds a verified API key is trusted without a store lookup; a revoked key "
+        "stops working within this time.",
+    )
+
+
 class Settings(BaseSettings):
     """All of surefoot's settings.
 
@@ -174,6 +213,7 @@ class Settings(BaseSettings):
     recorder: RecorderSettings = Field(default_factory=RecorderSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     otlp: OtlpSettings = Field(default_factory=OtlpSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -35,7 +35,7 @@ from surefoot.guard._context import (
     TokenCounter,
     best_counter,
 )
-from surefoot.guard._cost import CostBudget, PriceFn, Reservation
+from surefoot.guard._cost import CostBudget, PriceFn, Reservation, TablePrice
 from surefoot.guard._decide import Run
 from surefoot.guard._guard import Guard
 from surefoot.guard._onfail import OnFail, ValidationPolicy, build_reask
@@ -153,6 +153,7 @@ __all__ = [
     "StopBase",
     "StopNever",
     "StopPolicy",
+    "TablePrice",
     "TokenCounter",
     "TokenProbability",
     "Upstream",

@@ -86,7 +86,9 @@ class CircuitBreaker:
         self.listeners = list(listeners)
         self._lock = threading.Lock()
         self._state = BreakerState.CLOSED
-        self._window: deque[tuple[float, bool, bool]] = deque(maxlen=window_size)
+        self._window: deque[tuple[float, bool, bool]] = deque()
+        self._failures = 0
+        self._slows = 0
         self._opened_at_s = 0.0
         self._current_cool_down_s = cool_down_s
         self._probes_in_flight = 0
@@ -109,7 +111,8 @@ class CircuitBreaker:
         with self._lock:
             if self._advance()[0] is not BreakerState.OPEN:
                 return 0.0
-            return self._opened_at_s + self._current_cool_down_s - self.clock.monotonic()
+            left = self._opened_at_s + self._current_cool_down_s - self.clock.monotonic()
+            return min(max(left, 0.0), self._current_cool_down_s)  # no float noise past bounds
 
     def allow(self) -> bool:
         """Ask to make a call; after True the caller must call one ``record_*`` or ``release``."""
@@ -170,17 +173,29 @@ class CircuitBreaker:
 
     def _fill_window(self, *, failed: bool, slow: bool) -> tuple[BreakerState, BreakerState] | None:
         now_s = self.clock.monotonic()
-        self._window.append((now_s, failed, slow))
-        while self._window and self._window[0][0] <= now_s - self.window_s:
-            self._window.popleft()
-        total = len(self._window)
+        window = self._window
+        if len(window) == self.window_size:
+            self._forget()
+        window.append((now_s, failed, slow))
+        self._failures += failed
+        self._slows += slow
+        while window and window[0][0] <= now_s - self.window_s:
+            self._forget()
+        total = len(window)
         if total < self.min_calls:
             return None
-        failures = sum(1 for _, f, _ in self._window if f)
-        slows = sum(1 for _, _, s in self._window if s)
-        if failures / total >= self.failure_rate or slows / total >= self.slow_call_rate:
+        # Running counts keep this O(1) per call: it runs on every guarded request.
+        if (
+            self._failures / total >= self.failure_rate
+            or self._slows / total >= self.slow_call_rate
+        ):
             return self._move(BreakerState.OPEN)
         return None
+
+    def _forget(self) -> None:
+        _, failed, slow = self._window.popleft()
+        self._failures -= failed
+        self._slows -= slow
 
     def _advance(self) -> tuple[BreakerState, tuple[BreakerState, BreakerState] | None]:
         # Open turns half-open lazily, on the first look after the cool-down: no timer thread.
@@ -193,6 +208,7 @@ class CircuitBreaker:
     def _move(self, new: BreakerState) -> tuple[BreakerState, BreakerState]:
         old, self._state = self._state, new
         self._window.clear()
+        self._failures = self._slows = 0
         self._probes_in_flight = 0
         self._probe_successes = 0
         if new is BreakerState.OPEN:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import importlib
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -54,7 +55,8 @@ class EstimateCounter:
         self.safety = safety
 
     def __call__(self, text: str) -> int:
-        return -int(-len(text) * self.safety // self.chars_per_token)
+        # The epsilon keeps float noise (400 * 1.1 = 440.00000000000006) from adding a token.
+        return math.ceil(len(text) * self.safety / self.chars_per_token - 1e-9)
 
 
 def best_counter(encoding: str = "cl100k_base") -> TokenCounter:

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from surefoot.core._clock import SYSTEM_CLOCK, Clock
+from surefoot.core.errors import BudgetExceeded
+from surefoot.tracing import PriceTable
 
 if TYPE_CHECKING:
     from surefoot.providers import Usage
 
-__all__ = ["CostBudget", "PriceFn", "Reservation", "worst_case_usd"]
+__all__ = ["CostBudget", "PriceFn", "Reservation", "TablePrice", "worst_case_usd"]
 
 PriceFn = Callable[[str], tuple[float, float]]
 """``price(model) -> (usd_per_input_token, usd_per_output_token)``."""
@@ -27,6 +29,27 @@ class Reservation:
     key: str | None
     usd: float
     day: int
+
+
+class TablePrice:
+    """A :data:`PriceFn` over tracing's price table (the built-in one by default).
+
+    Raises:
+        BudgetExceeded: for a model the table has no price for, so a budget never passes a
+            call it cannot cost.
+    """
+
+    def __init__(self, table: PriceTable | None = None) -> None:
+        self.table = table if table is not None else PriceTable.builtin()
+
+    def __call__(self, model: str) -> tuple[float, float]:
+        price = self.table.lookup(model)
+        if price is None:
+            raise BudgetExceeded(
+                f"no price is known for model {model!r}, so its cost cannot be budgeted",
+                hint="add the model to the price table (tracing.price_table) or pass price=",
+            )
+        return price.input / 1_000_000, price.output / 1_000_000
 
 
 def worst_case_usd(price: PriceFn, model: str, input_tokens: int, max_tokens: int) -> float:

@@ -165,8 +165,10 @@ class Run:
         timeout_s = max(min(lane.timeout_s, self.remaining_s), 0.0)
         request = self._pending
         if lane.ref is not None:
-            request = dataclasses.replace(request, model=lane.ref.model, pin=lane.ref)
-        request = dataclasses.replace(request, timeout_s=timeout_s)
+            ref = lane.ref
+            request = dataclasses.replace(request, model=ref.model, pin=ref, timeout_s=timeout_s)
+        else:
+            request = dataclasses.replace(request, timeout_s=timeout_s)
         return DoAttempt(lane, request, timeout_s, len(self.attempts) + 1)
 
     def _after_error(self, lane: Lane, error: BaseException | None) -> Action:
@@ -292,7 +294,10 @@ class Run:
         request = self._pending
         max_tokens = request.max_tokens or self.config.default_max_tokens
         model = lane.ref.model if lane.ref else request.model
-        worst = worst_case_usd(lane.price, model, counter(request.messages), max_tokens)
+        try:
+            worst = worst_case_usd(lane.price, model, counter(request.messages), max_tokens)
+        except BudgetExceeded as exc:
+            return self._refuse(exc, "cost_budget:unknown_price")
         held = budget.reserve(worst, key=self.key)
         if isinstance(held, str):
             limit = held.split(":")[1]

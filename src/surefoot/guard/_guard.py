@@ -183,9 +183,11 @@ class Guard:
         evidence = Evidence(tuple(passages), tuple(scores))
         return Run(self.config, request, self.clock, key=key, evidence=evidence, streamed=streamed)
 
-    def _finish(self, span: object, core: Run, request: ChatRequest, finish: Finish) -> GuardResult:
+    def _finish(
+        self, span: _trace.Span, core: Run, request: ChatRequest, finish: Finish
+    ) -> GuardResult:
         """Escalate if asked, record the decision on the span, and build the result."""
-        trace_id = _trace.current_trace_id(span)
+        trace_id = _trace.trace_id_of(span)
         decision = finish.decision
         if finish.escalate:
             decision = self._escalate(request, finish, trace_id)

@@ -1,13 +1,12 @@
 """Every call from the guard into :mod:`surefoot.tracing` goes through here.
 
-Keeping them in one module makes a change of the tracing API one edit, and lets the guard run
-untraced (as no-ops) where tracing is not installed.
+Keeping them in one module makes a change of the tracing API one edit. Until
+``surefoot.tracing.init()`` the spans are shared no-ops and cost next to nothing.
 """
 
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from surefoot import tracing
@@ -21,76 +20,55 @@ if TYPE_CHECKING:
 
 __all__ = [
     "attempt_span",
-    "current_trace_id",
     "guard_span",
     "record_decision",
     "record_validation",
+    "trace_id_of",
     "validation_span",
 ]
 
-_log = logging.getLogger("surefoot.guard")
-
-
-class _NoSpan:
-    trace_id: str | None = None
-
-    def set_attribute(self, key: str, value: Any) -> None: ...
-    def set_output(self, value: Any) -> None: ...
-    def record_error(self, exc: BaseException) -> None: ...
-
-
-def _span(name: str, **kwargs: Any) -> Any:
-    span = getattr(tracing, "span", None)
-    return nullcontext(_NoSpan()) if span is None else span(name, **kwargs)
+Span = tracing.Span
 
 
 @contextmanager
-def guard_span(name: str, request_input: Any) -> Iterator[Any]:
+def guard_span(name: str, request_input: Any) -> Iterator[Span]:
     """The ``guard`` span of one request; attempts and validations are its children."""
-    with _span(f"guard {name}", kind=SpanKind.GUARD, input=request_input) as span:
+    with tracing.span(name, kind=SpanKind.GUARD, input=request_input) as span:
         yield span
 
 
 @contextmanager
-def attempt_span(upstream: str, number: int, timeout_s: float) -> Iterator[Any]:
+def attempt_span(upstream: str, number: int, timeout_s: float) -> Iterator[Span]:
     """The span of one attempt; the provider's ``llm`` span nests inside it."""
     attributes = {sc.SF_UPSTREAM: upstream, sc.SF_ATTEMPT: number, "surefoot.timeout_s": timeout_s}
-    with _span(f"attempt {number} {upstream}", kind=SpanKind.INTERNAL, attributes=attributes) as sp:
-        yield sp
+    with tracing.span(f"attempt {upstream}", attributes=attributes) as span:
+        yield span
 
 
 @contextmanager
-def validation_span(on_fail: str) -> Iterator[Any]:
+def validation_span(on_fail: str) -> Iterator[Span]:
     """The ``validation`` span of one validator run."""
-    with _span(
-        "validation", kind=SpanKind.VALIDATION, attributes={"surefoot.on_fail": on_fail}
-    ) as sp:
-        yield sp
+    attributes = {"surefoot.validation.on_fail": on_fail}
+    with tracing.span("validation", kind=SpanKind.VALIDATION, attributes=attributes) as span:
+        yield span
 
 
-def record_validation(span: Any, result: ValidationResult) -> None:
+def record_validation(span: Span, result: ValidationResult) -> None:
     """Put a validation outcome on its span."""
+    if not span.is_recording:
+        return
     span.set_attribute("surefoot.validation.name", result.name)
     span.set_attribute("surefoot.validation.ok", result.ok)
     if result.errors:
         span.set_attribute("surefoot.validation.errors", list(result.errors))
 
 
-def record_decision(span: Any, decision: Decision) -> None:
-    """Record the decision on the guard span, through tracing's own helper when it has one."""
-    record = getattr(tracing, "record_decision", None)
-    if record is not None:
-        record(span, decision)
-        return
-    span.set_attribute(sc.SF_DECISION_STATUS, decision.status.value)
-    span.set_attribute(sc.SF_DECISION_REASONS, list(decision.reasons))
-    if decision.confidence is not None:
-        span.set_attribute(sc.SF_DECISION_CONFIDENCE, decision.confidence)
-    if decision.served_by is not None:
-        span.set_attribute(sc.SF_DECISION_SERVED_BY, decision.served_by)
+def record_decision(span: Span, decision: Decision) -> None:
+    """Record the decision on the guard span."""
+    if span.is_recording:
+        tracing.record_decision(span, decision)
 
 
-def current_trace_id(span: Any) -> str | None:
-    """The trace id of ``span``, ``None`` when untraced."""
-    trace_id = getattr(span, "trace_id", None)
-    return trace_id if isinstance(trace_id, str) else None
+def trace_id_of(span: Span) -> str | None:
+    """The trace id of ``span``; ``None`` when untraced."""
+    return span.trace_id if span.is_recording else None

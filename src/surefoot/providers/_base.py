@@ -30,7 +30,7 @@ from surefoot.providers._pins import PinTracker
 from surefoot.providers._stream import StreamAccumulator, chunk_from_response
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 
     from surefoot.providers._types import (
         ChatChunk,
@@ -87,7 +87,7 @@ class Provider(abc.ABC):
             call.finish(response)
         return response
 
-    def stream(self, request: ChatRequest) -> Iterator[ChatChunk]:
+    def stream(self, request: ChatRequest) -> Generator[ChatChunk, None, None]:
         """Stream one chat completion attempt chunk by chunk.
 
         Close the iterator (or use :func:`contextlib.closing`) when stopping early, so the
@@ -105,7 +105,7 @@ class Provider(abc.ABC):
                 yield chunk
             call.finish(acc.finish())
 
-    async def astream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
+    async def astream(self, request: ChatRequest) -> AsyncGenerator[ChatChunk, None]:
         """Async twin of :meth:`stream`."""
         with _telemetry.chat_call(self, request, streaming=True) as call:
             acc = StreamAccumulator(self._name)

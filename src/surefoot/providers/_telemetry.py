@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from surefoot import tracing
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         EmbeddingResponse,
         Usage,
     )
+    from surefoot.tracing import Span
 
 __all__ = ["ChatCall", "EmbeddingCall", "chat_call", "embedding_call"]
 
@@ -31,7 +32,7 @@ class ChatCall:
 
     __slots__ = ("_provider", "_request", "_span")
 
-    def __init__(self, span: Any, provider: Provider, request: ChatRequest) -> None:
+    def __init__(self, span: Span, provider: Provider, request: ChatRequest) -> None:
         self._span = span
         self._provider = provider
         self._request = request
@@ -60,7 +61,7 @@ class EmbeddingCall:
 
     __slots__ = ("_provider", "_request", "_span")
 
-    def __init__(self, span: Any, provider: Provider, request: EmbeddingRequest) -> None:
+    def __init__(self, span: Span, provider: Provider, request: EmbeddingRequest) -> None:
         self._span = span
         self._provider = provider
         self._request = request
@@ -94,7 +95,7 @@ def chat_call(
     attributes.update({k: v for k, v in asked.items() if v is not None})
     if streaming:
         attributes[sc.SF_STREAMING] = True
-    with _span(
+    with tracing.span(
         f"chat {request.model}",
         kind=SpanKind.LLM,
         attributes=attributes,
@@ -112,7 +113,7 @@ def embedding_call(provider: Provider, request: EmbeddingRequest) -> Iterator[Em
         sc.GEN_AI_REQUEST_MODEL: request.model,
         sc.SF_MODEL_PIN: str(request.pin or request.model),
     }
-    with _span(
+    with tracing.span(
         f"embeddings {request.model}",
         kind=SpanKind.EMBEDDING,
         attributes=attributes,
@@ -122,7 +123,7 @@ def embedding_call(provider: Provider, request: EmbeddingRequest) -> Iterator[Em
 
 
 def _record_served(
-    span: Any,
+    span: Span,
     provider: Provider,
     request: ChatRequest | EmbeddingRequest,
     response: ChatResponse | EmbeddingResponse,
@@ -143,11 +144,8 @@ def _record_served(
     return check
 
 
-def _record_usage(span: Any, model: str, usage: Usage) -> None:
-    record = getattr(tracing, "record_usage", None)
-    if record is None:
-        return
-    record(
+def _record_usage(span: Span, model: str, usage: Usage) -> None:
+    tracing.record_usage(
         span,
         model=model,
         input_tokens=usage.input_tokens,
@@ -155,19 +153,6 @@ def _record_usage(span: Any, model: str, usage: Usage) -> None:
         cached_input_tokens=usage.cached_input_tokens,
         reasoning_tokens=usage.reasoning_tokens,
     )
-
-
-class _NoSpan:
-    def set_attribute(self, key: str, value: Any) -> None: ...
-    def set_attributes(self, attributes: Any) -> None: ...
-    def set_output(self, value: Any) -> None: ...
-    def record_error(self, exc: BaseException) -> None: ...
-
-
-def _span(name: str, **kwargs: Any) -> Any:
-    # Until surefoot.tracing exposes span(), calls go untraced.
-    span = getattr(tracing, "span", None)
-    return nullcontext(_NoSpan()) if span is None else span(name, **kwargs)
 
 
 def _output(response: ChatResponse) -> Any:

@@ -6,12 +6,16 @@ The store knows rows, not tracing objects: it persists the record types of
 
 from surefoot.store._engine import backend_of, create_engine
 from surefoot.store._errors import map_store_errors
+from surefoot.store._keys import ApiKey, ApiKeys, ApiKeyScope
 from surefoot.store._migrate import MigrationStatus, ensure_current, migration_status, upgrade
 from surefoot.store._schema import metadata
 from surefoot.store._store import Store
 from surefoot.store._traces import TraceQuery, TraceSummary
 
 __all__ = [
+    "ApiKey",
+    "ApiKeyScope",
+    "ApiKeys",
     "MigrationStatus",
     "Store",
     "TraceQuery",

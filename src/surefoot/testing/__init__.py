@@ -10,12 +10,17 @@ from surefoot.providers import CallableProvider
 from surefoot.testing._fault_app import RecordedRequest
 from surefoot.testing._fault_server import FaultServer
 from surefoot.testing._faults import Fault, FaultKind, Responder
+from surefoot.testing._memory import CapturedTraces, InMemoryExporter, InMemorySink, capture_traces
 
 __all__ = [
     "CallableProvider",
+    "CapturedTraces",
     "Fault",
     "FaultKind",
     "FaultServer",
+    "InMemoryExporter",
+    "InMemorySink",
     "RecordedRequest",
     "Responder",
+    "capture_traces",
 ]

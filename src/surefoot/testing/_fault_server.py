@@ -48,6 +48,7 @@ class FaultServer:
         stream_delay_s: pause between streamed chunks.
 
     Examples:
+        >>> from surefoot.testing import Fault
         >>> with FaultServer() as server:
         ...     server.inject(Fault.rate_limit(retry_after_s=2), Fault.server_error())
         ...     server.base_url.startswith("http://127.0.0.1:")
@@ -80,7 +81,9 @@ class FaultServer:
         """Start serving; returns once the server accepts connections."""
         if self._thread is not None:
             return self
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when the
+        # listener says TCP, and without it every response waits ~40 ms on a delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self._port = sock.getsockname()[1]

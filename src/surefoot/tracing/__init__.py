@@ -10,11 +10,12 @@ without forcing a store on their users::
         sp.set_output(answer(question))
 """
 
+from typing import TYPE_CHECKING, Any
+
 from surefoot.tracing._api import flush, init, reset, shutdown, stats
 from surefoot.tracing._context import ContextThreadPoolExecutor, wrap
 from surefoot.tracing._decorator import trace
 from surefoot.tracing._exporters import ExportResult, SpanExporter
-from surefoot.tracing._otlp import OtlpExporter
 from surefoot.tracing._prices import Price, PriceTable, Usage
 from surefoot.tracing._processors import DropSpan, Processor, TruncatePayloads
 from surefoot.tracing._redact import RedactPII, RedactSecrets, luhn_valid
@@ -22,6 +23,9 @@ from surefoot.tracing._sampling import TraceSampler, sampled_in
 from surefoot.tracing._span import NoopSpan, Span, current_span, span
 from surefoot.tracing._stats import RecorderStats
 from surefoot.tracing._usage import record_decision, record_usage, reprice
+
+if TYPE_CHECKING:
+    from surefoot.tracing._otlp import OtlpExporter
 
 __all__ = [
     "ContextThreadPoolExecutor",
@@ -55,3 +59,12 @@ __all__ = [
     "trace",
     "wrap",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The OTLP exporter pulls in protobuf and httpx: load it only when someone asks for it.
+    if name == "OtlpExporter":
+        from surefoot.tracing._otlp import OtlpExporter
+
+        return OtlpExporter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

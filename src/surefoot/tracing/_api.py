@@ -28,11 +28,11 @@ if TYPE_CHECKING:
     from surefoot.core._clock import Clock
     from surefoot.core._protocols import SpanSink
     from surefoot.core._records import SpanRecord
-    from surefoot.core.config import RecorderSettings, StoreSettings
+    from surefoot.core.config import RecorderSettings, StoreSettings, TracingSettings
     from surefoot.tracing._exporters import SpanExporter
     from surefoot.tracing._processors import Processor
 
-__all__ = ["flush", "init", "reset", "shutdown", "stats"]
+__all__ = ["build_recorder", "flush", "init", "reset", "shutdown", "stats"]
 
 logger = logging.getLogger("surefoot.tracing")
 _lock = threading.Lock()
@@ -77,21 +77,39 @@ def init(
         owned = None
         if sink is None:
             sink = owned = _open_store(settings.store)
-        pipeline: list[Processor] = list(processors)
-        if tracing.redact_secrets:
-            pipeline.append(RedactSecrets())
-        if tracing.redact_pii:
-            pipeline.append(RedactPII())
-        pipeline.append(TruncatePayloads(tracing.max_payload_chars))
-        sampler = TraceSampler(tracing.sample_rate, clock) if tracing.sample_rate < 1 else None
-        STATE.recorder = Recorder(
-            sink, _open_journal(settings.recorder), settings.recorder, clock,
-            processors=pipeline, sampler=sampler, exporters=all_exporters,
+        STATE.recorder = build_recorder(
+            sink, tracing, settings.recorder, _open_journal(settings.recorder), clock,
+            exporters=all_exporters, processors=processors,
         )  # fmt: skip
         STATE.owned_sink = owned
         STATE.prices = prices
         STATE.capture_payloads = tracing.capture_payloads
         _register_atexit()
+
+
+def build_recorder(
+    sink: SpanSink,
+    tracing: TracingSettings,
+    settings: RecorderSettings,
+    journal: Journal,
+    clock: Clock,
+    *,
+    exporters: Sequence[SpanExporter] = (),
+    processors: Sequence[Processor] = (),
+) -> Recorder:
+    """A started recorder with the built-in processors the settings ask for after ``processors``:
+    secret redaction, PII redaction, then the payload size cap (redaction first, so that a cut
+    can never leave half a secret unrecognised)."""
+    pipeline: list[Processor] = list(processors)
+    if tracing.redact_secrets:
+        pipeline.append(RedactSecrets())
+    if tracing.redact_pii:
+        pipeline.append(RedactPII())
+    pipeline.append(TruncatePayloads(tracing.max_payload_chars))
+    sampler = TraceSampler(tracing.sample_rate, clock) if tracing.sample_rate < 1 else None
+    return Recorder(
+        sink, journal, settings, clock, processors=pipeline, sampler=sampler, exporters=exporters
+    )
 
 
 def flush(timeout_s: float = 5.0) -> bool:

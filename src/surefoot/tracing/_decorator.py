@@ -63,7 +63,10 @@ def trace(
     """
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
-        return _wrap(fn, name or fn.__qualname__, kind, capture_input, capture_output)
+        wrapped: Callable[P, R] = _wrap(
+            fn, name or fn.__qualname__, kind, capture_input, capture_output
+        )
+        return wrapped
 
     return decorate if func is None else decorate(func)
 

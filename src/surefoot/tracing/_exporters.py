@@ -122,7 +122,9 @@ class ExportWorker:
             try:
                 exporter.shutdown(timeout_s)
             except Exception as exc:
-                _export_errors(("shutdown", id(exporter)), "surefoot: %r shutdown: %r", exporter, exc)
+                _export_errors(
+                    ("shutdown", id(exporter)), "surefoot: %r shutdown: %r", exporter, exc
+                )
 
 
 def _safe_flush(exporter: SpanExporter, timeout_s: float) -> bool:

@@ -127,6 +127,7 @@ class Journal:
         if payload is None:
             self._cursor = end
             self._use_memory = True
+            self._cond.notify_all()  # a flush may be waiting for the backlog to clear
             return None
         try:
             records = decode_payload(payload)
@@ -152,9 +153,12 @@ class Journal:
             self._cond.notify_all()
 
     def wait_committed(self, seq: int, timeout_s: float) -> bool:
-        """Wait until every chunk up to ``seq`` is committed; False on timeout."""
+        """Wait until every chunk up to ``seq``, and any older backlog on disk (a previous
+        process's spool included), is committed; False on timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: self.committed_seq >= seq, timeout_s)
+            return self._cond.wait_for(
+                lambda: self.committed_seq >= seq and self._use_memory, timeout_s
+            )
 
     def close(self) -> None:
         """Close the spool files; uncommitted batches stay on disk for the next process."""

@@ -28,8 +28,13 @@ __all__ = ["SCOPE_NAME", "to_otlp_json", "to_otlp_proto"]
 
 SCOPE_NAME = "surefoot"
 _CLIENT_KINDS = frozenset({SpanKind.LLM, SpanKind.EMBEDDING})
-_STATUS = {SpanStatus.UNSET: 0, SpanStatus.OK: 1, SpanStatus.ERROR: 2}
-_KIND_INTERNAL, _KIND_CLIENT = 1, 3
+_STATUS = {
+    SpanStatus.UNSET: trace_pb2.Status.StatusCode.STATUS_CODE_UNSET,
+    SpanStatus.OK: trace_pb2.Status.StatusCode.STATUS_CODE_OK,
+    SpanStatus.ERROR: trace_pb2.Status.StatusCode.STATUS_CODE_ERROR,
+}
+_KIND_INTERNAL = trace_pb2.Span.SpanKind.SPAN_KIND_INTERNAL
+_KIND_CLIENT = trace_pb2.Span.SpanKind.SPAN_KIND_CLIENT
 
 
 def _flat_attributes(record: SpanRecord) -> Iterator[tuple[str, JSONValue]]:
@@ -90,7 +95,7 @@ def _span_proto(record: SpanRecord) -> trace_pb2.Span:
         end_time_unix_nano=record.end_ns,
         attributes=_kv_proto(_flat_attributes(record)),
         status=trace_pb2.Status(
-            code=_STATUS[record.status],  # type: ignore[arg-type]
+            code=_STATUS[record.status],
             message=record.error.message if record.error else "",
         ),
     )
@@ -153,11 +158,11 @@ def _span_json(record: SpanRecord) -> dict[str, Any]:
         "traceId": record.trace_id,
         "spanId": record.span_id,
         "name": record.name,
-        "kind": _KIND_CLIENT if record.kind in _CLIENT_KINDS else _KIND_INTERNAL,
+        "kind": int(_KIND_CLIENT if record.kind in _CLIENT_KINDS else _KIND_INTERNAL),
         "startTimeUnixNano": str(record.start_ns),
         "endTimeUnixNano": str(record.end_ns),
         "attributes": _kv_json(_flat_attributes(record)),
-        "status": {"code": _STATUS[record.status]},
+        "status": {"code": int(_STATUS[record.status])},
     }
     if record.parent_id:
         span["parentSpanId"] = record.parent_id

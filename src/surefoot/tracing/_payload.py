@@ -15,10 +15,12 @@ import logging
 import math
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from surefoot.core import semconv
-from surefoot.core._records import JSONValue
+
+if TYPE_CHECKING:
+    from surefoot.core._records import JSONValue
 
 __all__ = ["LogOnce", "cap_value", "clean_attribute", "to_jsonable"]
 

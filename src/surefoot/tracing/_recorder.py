@@ -209,6 +209,8 @@ class Recorder:
         """
         if threading.current_thread() in (self._processor_thread, self._store_thread):
             return False  # called from a processor or the sink: waiting would deadlock
+        if self._stopping:
+            return self.journal.wait_committed(self.journal.appended_seq, 0.0)
         deadline = self._clock.monotonic() + timeout_s
         with self._drain_done:
             # Wait for a drain that started after this call (the one under way may have missed
@@ -233,7 +235,9 @@ class Recorder:
         remaining = max(deadline - self._clock.monotonic(), 0.0)
         ok = self.journal.wait_committed(self.journal.appended_seq, remaining)
         self._stop_store.set()
-        self._store_thread.join(max(deadline - self._clock.monotonic(), 0.0))
+        # A short grace beyond the deadline: a store thread between two retries stops at once,
+        # and only a stopped thread lets the spool be closed (and its folder lock released).
+        self._store_thread.join(max(deadline - self._clock.monotonic(), 0.0) + 0.5)
         if self._exports is not None:
             self._exports.shutdown(max(deadline - self._clock.monotonic(), 0.0))
         if not self._store_thread.is_alive():

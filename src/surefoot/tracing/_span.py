@@ -7,6 +7,7 @@ span sees it as parent) and stays separate per thread. Until ``init()`` installs
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,9 @@ class Span:
 
     __slots__ = ("_ended", "_recorder", "_token", "record")
 
+    record: SpanRecord
+    """The span's data, as the recorder will receive it."""
+
     def __init__(
         self,
         recorder: Recorder,
@@ -50,7 +54,9 @@ class Span:
             trace_id, parent_id = new_trace_id(), None
         else:
             trace_id, parent_id = parent.record.trace_id, parent.record.span_id
-        attrs = {} if not attributes else {str(k): clean_attribute(k, v) for k, v in attributes.items()}
+        attrs = (
+            {} if not attributes else {str(k): clean_attribute(k, v) for k, v in attributes.items()}
+        )
         payload = None if input is _UNSET or not STATE.capture_payloads else to_jsonable(input)
         self.record = SpanRecord(
             trace_id, new_span_id(), name, kind, parent_id, recorder.now_ns(), 0,
@@ -155,12 +161,10 @@ class Span:
         token, self._token = self._token, None
         if token is None:
             return
-        try:
+        # ValueError: exited in another context than it was entered (an async generator
+        # finalised elsewhere); that context never saw this span as current: nothing to undo.
+        with contextlib.suppress(ValueError):
             _CURRENT.reset(token)
-        except ValueError:
-            # Exited in another context than it was entered (an async generator finalised
-            # elsewhere): that context never saw this span as current, so nothing to undo.
-            pass
 
     def __repr__(self) -> str:
         rec = self.record

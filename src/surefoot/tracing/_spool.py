@@ -21,10 +21,12 @@ import json
 import os
 import struct
 import zlib
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from surefoot.core._records import ErrorInfo, SpanKind, SpanRecord, SpanStatus
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["MAGIC", "Position", "Spool", "decode_payload", "encode_records"]
 
@@ -172,7 +174,7 @@ class Spool:
                         return payload, off + _HEADER.size + length
             return None, self._scan(f, off + 1, limit)
 
-    def _scan(self, f: Any, off: int, limit: int) -> int:
+    def _scan(self, f: BinaryIO, off: int, limit: int) -> int:
         """The offset of the next magic at or after ``off``, else the segment's end."""
         while off < limit:
             f.seek(off)

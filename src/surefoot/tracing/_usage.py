@@ -147,8 +147,9 @@ def reprice(
 def _reprice_patch(span: SpanRecord, table: PriceTable) -> dict[str, JSONValue] | None:
     attrs = span.attributes
     model = attrs.get(semconv.GEN_AI_RESPONSE_MODEL) or attrs.get(semconv.GEN_AI_REQUEST_MODEL)
-    inp, out = attrs.get(semconv.GEN_AI_USAGE_INPUT_TOKENS), attrs.get(
-        semconv.GEN_AI_USAGE_OUTPUT_TOKENS
+    inp, out = (
+        attrs.get(semconv.GEN_AI_USAGE_INPUT_TOKENS),
+        attrs.get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS),
     )
     if not isinstance(model, str) or not isinstance(inp, int) or not isinstance(out, int):
         return None
@@ -163,8 +164,9 @@ def _reprice_patch(span: SpanRecord, table: PriceTable) -> dict[str, JSONValue] 
         int(attrs.get(semconv.GEN_AI_USAGE_REASONING_TOKENS) or 0),
     )
     cost = price.cost(usage)
-    if attrs.get(semconv.SF_COST_USD) == cost and attrs.get(
-        semconv.SF_COST_PRICE_VERSION
-    ) == price.version:
+    if (
+        attrs.get(semconv.SF_COST_USD) == cost
+        and attrs.get(semconv.SF_COST_PRICE_VERSION) == price.version
+    ):
         return None
     return {semconv.SF_COST_USD: cost, semconv.SF_COST_PRICE_VERSION: price.version}

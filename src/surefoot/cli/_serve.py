@@ -1,0 +1,49 @@
+"""``surefoot serve``: the API server under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from surefoot.cli._app import app, err_console, state_of
+from surefoot.core import mask_url
+from surefoot.server import check_exposure, create_app
+from surefoot.store import ApiKeys, Store
+
+
+@app.command("serve")
+def serve_cmd(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default server.host, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65_535, help="Port (default server.port, 8000).")
+    ] = None,
+) -> None:
+    """Serve OTLP ingest, the REST API and /metrics until interrupted.
+
+    Refuses to start when the bind would expose unauthenticated endpoints to the network.
+    """
+    state = state_of(ctx)
+    server = {"host": host, "port": port}
+    state.overrides["server"] = {k: v for k, v in server.items() if v is not None}
+    settings = state.settings()
+    store = Store.open(settings.store)
+    try:
+        check_exposure(settings.server, active_keys=ApiKeys(store.engine).any_active())
+        where = f"http://{settings.server.host}:{settings.server.port}"
+        err_console.print(
+            f"surefoot serving {where} (store {mask_url(settings.store.url)}, "
+            f"auth {settings.server.auth})"
+        )
+        uvicorn.run(
+            create_app(settings, store=store),
+            host=settings.server.host,
+            port=settings.server.port,
+            log_level=settings.log_level.lower(),
+        )
+    finally:
+        store.close()

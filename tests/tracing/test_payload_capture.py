@@ -1,0 +1,116 @@
+"""Inputs and outputs are captured exactly as JSON-safe data, capped with an explicit marker."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pydantic
+import pytest
+
+from surefoot import tracing
+from surefoot.core import semconv
+from surefoot.tracing._payload import to_jsonable
+
+
+class Question(pydantic.BaseModel):
+    text: str
+    k: int = 3
+
+
+@dataclasses.dataclass
+class Doc:
+    id: int
+    body: bytes
+
+
+def test_pydantic_models_become_their_dump() -> None:
+    """A pydantic model is captured via model_dump."""
+    assert to_jsonable(Question(text="hi")) == {"text": "hi", "k": 3}
+
+
+def test_dataclasses_become_dicts_and_bytes_a_marker() -> None:
+    """Dataclass fields are captured by name; bytes become a length marker."""
+    assert to_jsonable(Doc(1, b"abc")) == {"id": 1, "body": "<bytes: 3>"}
+
+
+def test_unknown_objects_become_repr_and_nan_a_string() -> None:
+    """Anything unknown is its repr; non-finite floats are strings."""
+
+    class Thing:
+        def __repr__(self) -> str:
+            return "Thing()"
+
+    assert to_jsonable({"t": Thing(), "n": math.nan, "s": {1}}) == {
+        "t": "Thing()",
+        "n": "nan",
+        "s": [1],
+    }
+
+
+def test_hostile_repr_never_raises() -> None:
+    """An object whose repr raises is recorded as unrepresentable."""
+
+    class Hostile:
+        def __repr__(self) -> str:
+            raise RuntimeError("no")
+
+    assert to_jsonable(Hostile()).startswith("<unrepresentable")
+
+
+def test_self_referencing_structure_is_cut_at_depth() -> None:
+    """A cyclic structure is converted down to a fixed depth instead of recursing forever."""
+    cycle: list[object] = []
+    cycle.append(cycle)
+    assert "<max depth>" in str(to_jsonable(cycle))
+
+
+def test_captured_input_is_a_snapshot(settings_factory, sink) -> None:
+    """Mutating the input after capture does not change what is recorded."""
+    tracing.init(settings_factory(), sink=sink)
+    messages = [{"role": "user", "content": "hi"}]
+    with tracing.span("chat", input=messages):
+        messages.append({"role": "assistant", "content": "hello"})
+    assert tracing.flush()
+    assert sink.spans[0].input == [{"role": "user", "content": "hi"}]
+
+
+def test_oversized_payload_is_truncated_with_marker(settings_factory, sink) -> None:
+    """An output over max_payload_chars ends in the marker and is listed as truncated."""
+    tracing.init(settings_factory(tracing={"max_payload_chars": 100}), sink=sink)
+    with tracing.span("big") as sp:
+        sp.set_output("x" * 250)
+        sp.set_input({"doc": "y" * 300})
+    assert tracing.flush()
+    (span,) = sink.spans
+    assert span.output == "x" * 100 + semconv.TRUNCATION_MARKER.format(omitted=150)
+    assert isinstance(span.input, str)
+    assert span.input.endswith("more characters]")
+    assert span.attributes[semconv.SF_TRUNCATED] == ["input", "output"]
+
+
+def test_non_json_attribute_is_converted_and_counted(settings_factory, sink, caplog) -> None:
+    """A non-JSON attribute value is converted, counted, and logged once per key and type."""
+    tracing.init(settings_factory(), sink=sink)
+    for _ in range(3):
+        with tracing.span("odd") as sp:
+            sp.set_attribute("when", object())
+    assert tracing.flush()
+    assert tracing.stats().attributes_converted == 3
+    assert len([r for r in caplog.records if "'when'" in r.getMessage()]) <= 1
+    assert all(isinstance(sp.attributes["when"], str) for sp in sink.spans)
+
+
+def test_capture_payloads_off_records_no_payloads(settings_factory, sink) -> None:
+    """With tracing.capture_payloads off, inputs and outputs are not recorded."""
+    tracing.init(settings_factory(tracing={"capture_payloads": False}), sink=sink)
+    with tracing.span("quiet", input="secret stuff") as sp:
+        sp.set_output("more")
+    assert tracing.flush()
+    assert (sink.spans[0].input, sink.spans[0].output) == (None, None)
+
+
+@pytest.mark.parametrize("value", [1, 2.5, True, None, "s", [1, "a"], {"k": [1]}])
+def test_json_values_pass_through_unchanged(value) -> None:
+    """JSON-native values are captured as they are."""
+    assert to_jsonable(value) == value

@@ -1,0 +1,122 @@
+"""Secrets and personal data are masked before a span leaves the process."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from tests.tracing.strategies import emails, luhn_numbers, non_luhn_numbers, secrets, words
+
+from surefoot import tracing
+from surefoot.core import ErrorInfo, SpanRecord, semconv
+from surefoot.tracing import RedactPII, RedactSecrets, luhn_valid
+
+
+def record(**fields) -> SpanRecord:
+    return SpanRecord("a" * 32, "b" * 16, "s", **fields)
+
+
+@given(luhn_numbers())
+def test_luhn_accepts_valid_numbers(number: str) -> None:
+    """Every number built with a correct check digit passes."""
+    assert luhn_valid(number)
+
+
+@given(non_luhn_numbers())
+def test_luhn_rejects_a_wrong_check_digit(number: str) -> None:
+    """Changing the check digit makes the number fail."""
+    assert not luhn_valid(number)
+
+
+@given(luhn_numbers(), words, words)
+def test_card_numbers_passing_luhn_are_masked(number: str, before: str, after: str) -> None:
+    """A Luhn-valid card number inside text is replaced by [CARD]."""
+    rec = RedactPII()(record(input=f"{before} {number} {after}"))
+    assert number not in rec.input
+    assert "[CARD]" in rec.input
+
+
+@given(non_luhn_numbers())
+def test_numbers_failing_luhn_are_kept(number: str) -> None:
+    """A long number that fails the Luhn check is not treated as a card."""
+    rec = RedactPII()(record(input=f"order {number} shipped"))
+    assert number in rec.input
+
+
+@given(secrets, words)
+def test_api_keys_are_masked_anywhere(secret: str, text: str) -> None:
+    """API keys by pattern are masked in inputs, outputs, attributes and errors."""
+    rec = RedactSecrets()(
+        record(
+            input={"messages": [f"{text} {secret}"]},
+            output=secret,
+            attributes={"note": f"key={secret}"},
+            error=ErrorInfo("E", f"bad key {secret}", f"trace {secret}"),
+        )
+    )
+    assert secret not in repr((rec.input, rec.output, rec.attributes, rec.error))
+    assert rec.attributes[semconv.SF_REDACTED]
+
+
+@given(emails)
+def test_emails_are_masked(email: str) -> None:
+    """Email addresses are replaced by [EMAIL]."""
+    rec = RedactPII()(record(output=f"contact {email} today"))
+    assert email not in rec.output
+
+
+def test_phone_numbers_are_masked_but_not_dates_or_ips() -> None:
+    """Phone numbers are masked; dates, IPv4 addresses and small numbers are left alone."""
+    rec = RedactPII()(
+        record(input="call +1 415-555-0100 or (030) 1234 5678 on 2024-05-13 via 10.1.2.3")
+    )
+    assert rec.input == "call [PHONE] or [PHONE] on 2024-05-13 via 10.1.2.3"
+
+
+def test_secret_named_attributes_are_masked_but_token_counts_kept() -> None:
+    """Values of *api_key*/*token/*secret*/*password* keys are masked; usage counts are not."""
+    rec = RedactSecrets()(
+        record(
+            attributes={
+                "http.request.header.authorization": "Basic abc",
+                "db.password": "hunter2",
+                "client_secret": "x",
+                "auth_token": "t",
+                semconv.GEN_AI_USAGE_INPUT_TOKENS: 12,
+                semconv.GEN_AI_REQUEST_MAX_TOKENS: 100,
+            },
+            input={"headers": {"Authorization": "Bearer abcdefghijkl", "Accept": "json"}},
+        )
+    )
+    attrs = rec.attributes
+    assert attrs["db.password"] == attrs["client_secret"] == attrs["auth_token"] == "[REDACTED]"
+    assert attrs["http.request.header.authorization"] == "[REDACTED]"
+    assert attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 12
+    assert attrs[semconv.GEN_AI_REQUEST_MAX_TOKENS] == 100
+    assert rec.input == {"headers": {"Authorization": "[REDACTED]", "Accept": "json"}}
+
+
+def test_bearer_tokens_in_text_are_masked() -> None:
+    """An Authorization: Bearer value inside free text is masked, the scheme kept."""
+    rec = RedactSecrets()(record(input="Authorization: Bearer eyJhbGciOi.payload.sig"))
+    assert rec.input == "Authorization: Bearer [REDACTED]"
+
+
+def test_redaction_runs_before_the_store(settings_factory, sink) -> None:
+    """The recorder applies redaction before spans are written, and marks them."""
+    tracing.init(settings_factory(), sink=sink)
+    with tracing.span("chat", input="my key is sk-abcdefghijklmnopqrstuvwx, mail a@b.io"):
+        pass
+    assert tracing.flush()
+    span = sink.spans[0]
+    assert "sk-abc" not in span.input
+    assert "a@b.io" not in span.input
+    assert span.attributes[semconv.SF_REDACTED] == ["api_key", "email"]
+
+
+def test_redaction_can_be_turned_off(settings_factory, sink) -> None:
+    """With redact_secrets and redact_pii off, payloads are recorded verbatim."""
+    settings = settings_factory(tracing={"redact_secrets": False, "redact_pii": False})
+    tracing.init(settings, sink=sink)
+    with tracing.span("chat", input="a@b.io"):
+        pass
+    assert tracing.flush()
+    assert sink.spans[0].input == "a@b.io"
