@@ -1,6 +1,7 @@
 """Under kill -9 the recorder loses only what was still in its in-memory queue.
 
-The bound (docs/tracing.md): at most ``queue_size`` spans, and, while the recorder keeps up with
+The bound (docs/tracing.md): at most twice ``queue_size`` spans (the queue and the drain under
+way), and, while the recorder keeps up with
 the rate spans arrive at, only the spans acknowledged within the last ``flush_interval_s`` plus
 one drain. These tests kill a real child process recording into SQLite, replay its spool, and
 check both halves: at a sustainable rate the time bound, at full speed the count bound.
@@ -97,8 +98,9 @@ def test_kill9_at_a_sustainable_rate_loses_only_the_last_flush_interval(tmp_path
 
 @pytest.mark.slow
 def test_kill9_at_full_speed_loses_at_most_the_queue(tmp_path: Path) -> None:
-    """Recording as fast as possible, the loss is a tail of at most queue_size spans."""
+    """Recording as fast as possible, at most the queue and one drain of it are lost."""
     queue_size = 16_384
     outcome = kill_and_replay(tmp_path, rate=0, queue_size=queue_size, run_s=1.0)
     # Spans refused by a full queue were never acknowledged; progress lags by up to 100 spans.
-    assert len(outcome.missing) - outcome.dropped <= queue_size + 100
+    # Lost: the queue, plus the drain under way (taken from the queue, not yet spooled).
+    assert len(outcome.missing) - outcome.dropped <= 2 * queue_size + 100

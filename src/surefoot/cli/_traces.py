@@ -86,33 +86,25 @@ def summary_json(row: TraceSummary) -> dict[str, Any]:
 
 def _table(rows: list[TraceSummary]) -> Table:
     table = Table(title=f"{len(rows)} traces, newest first", title_justify="left")
-    for column, justify in [
-        ("started", "left"),
-        ("trace id", "left"),
-        ("name", "left"),
-        ("status", "left"),
-        ("decision", "left"),
-        ("model", "left"),
-        ("spans", "right"),
-        ("duration", "right"),
-        ("tokens in/out", "right"),
-        ("cost $", "right"),
-    ]:
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("trace id", no_wrap=True)
+    table.add_column("started", no_wrap=True)
+    for column in ("name", "status", "decision", "model"):
+        table.add_column(column, overflow="fold")
+    for column in ("spans", "duration", "tokens", "cost $"):
+        table.add_column(column, justify="right", no_wrap=True)
     for r in rows:
-        style = "red" if r.status is SpanStatus.ERROR else ""
-        decision = r.decision_status.value if r.decision_status else ""
+        failed = r.status is SpanStatus.ERROR
         table.add_row(
-            format_ns(r.start_ns),
             r.trace_id,
+            format_ns(r.start_ns)[11:19],
             r.name or "(root pending)",
-            f"[{style}]{r.status.value}[/]" if style else r.status.value,
-            decision,
+            f"[red]{r.status.value}[/]" if failed else r.status.value,
+            r.decision_status.value if r.decision_status else "",
             r.model or "",
             str(r.span_count),
             format_duration_ns(r.duration_ns),
             f"{r.input_tokens}/{r.output_tokens}",
-            f"{r.cost_usd:.6f}",
+            f"{r.cost_usd:.4f}",
         )
     return table
 

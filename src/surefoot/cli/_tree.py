@@ -7,7 +7,6 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
-from rich.markup import escape
 from rich.text import Text
 from rich.tree import Tree
 
@@ -70,14 +69,14 @@ def _add(
 
 
 def _describe(span: SpanRecord, start: int) -> list[RenderableType]:
-    style = _KIND_STYLE.get(span.kind, "")
-    status = "[red]error[/]" if span.status is SpanStatus.ERROR else span.status.value
-    offset = format_duration_ns(span.start_ns - start)
-    head = (
-        f"[{style}]{escape(span.name)}[/] [dim]{span.kind.value}[/]  "
-        f"{format_duration_ns(span.duration_ns)}  {status}  [dim]+{offset}[/]"
-    )
-    lines: list[RenderableType] = [Text.from_markup(head)]
+    head = Text()
+    head.append(span.name, style=_KIND_STYLE.get(span.kind, ""))
+    head.append(f" {span.kind.value}", style="dim")
+    head.append(f"  {format_duration_ns(span.duration_ns)}  ")
+    failed = span.status is SpanStatus.ERROR
+    head.append(span.status.value, style="red" if failed else "")
+    head.append(f"  +{format_duration_ns(span.start_ns - start)}", style="dim")
+    lines: list[RenderableType] = [head]
     lines += [Text(f"  {line}", style="dim") for line in _facts(span)]
     full = span.kind is SpanKind.LLM
     if span.input is not None:

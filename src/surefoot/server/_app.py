@@ -16,8 +16,7 @@ from surefoot.server._ingest import IngestWriter
 from surefoot.server._metrics import Metrics, MetricsMiddleware
 from surefoot.server._ratelimit import BodySizeLimit
 from surefoot.server._state import ServerState
-from surefoot.store import Store
-from surefoot.store._keys import ApiKeys
+from surefoot.store import ApiKeys, Store
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable

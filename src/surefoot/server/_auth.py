@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from surefoot.core.errors import ConfigError
 from surefoot.server._errors import ApiError
 from surefoot.server._ratelimit import TokenBuckets
-from surefoot.store._keys import ApiKey, ApiKeys, ApiKeyScope, parse_api_key
+from surefoot.store import ApiKey, ApiKeys, ApiKeyScope, parse_api_key
 
 if TYPE_CHECKING:
     from surefoot.core.config import ServerSettings

@@ -6,7 +6,7 @@ The store knows rows, not tracing objects: it persists the record types of
 
 from surefoot.store._engine import backend_of, create_engine
 from surefoot.store._errors import map_store_errors
-from surefoot.store._keys import ApiKey, ApiKeys, ApiKeyScope
+from surefoot.store._keys import ApiKey, ApiKeys, ApiKeyScope, parse_api_key
 from surefoot.store._migrate import MigrationStatus, ensure_current, migration_status, upgrade
 from surefoot.store._schema import metadata
 from surefoot.store._store import Store
@@ -26,5 +26,6 @@ __all__ = [
     "map_store_errors",
     "metadata",
     "migration_status",
+    "parse_api_key",
     "upgrade",
 ]
