@@ -19,7 +19,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-console = Console(highlight=False)
+# Piped output (CI logs, `| less`) gets a wide page instead of rich's 80-column default.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False)
 
 

@@ -10,11 +10,12 @@ import typer
 from rich.table import Table
 
 from surefoot import tracing
+from surefoot.cli import _demo_guard
 from surefoot.cli._app import app, console, state_of
 from surefoot.cli._demo_support import QUESTIONS, SupportModel, answer
 from surefoot.cli._traces import _table
 from surefoot.cli._tree import render_trace
-from surefoot.core import SpanStatus, SurefootError
+from surefoot.core import SpanKind, SpanStatus, SurefootError
 from surefoot.providers import CallableProvider
 from surefoot.store import Store, TraceQuery
 
@@ -31,6 +32,7 @@ def demo(
     started_ns = time.time_ns()
     try:
         _act_traced_assistant(requests, seed)
+        _act_guard()
     finally:
         tracing.shutdown()
     with Store.open(settings.store, migrate=False) as store:
@@ -62,15 +64,45 @@ def _act_traced_assistant(requests: int, seed: int) -> None:
     )
 
 
+def _act_guard() -> None:
+    console.rule("[bold]2. The guard contains an outage and catches a silent model upgrade")
+    console.print(
+        f"primary pinned to {_demo_guard.PRIMARY_PIN}, backup {_demo_guard.BACKUP_PIN}, "
+        f"deadline {_demo_guard.DEADLINE_S:.1f} s per request; upstream: a FaultServer on 127.0.0.1"
+    )
+    reports, transitions = _demo_guard.run()
+    table = Table(title_justify="left")
+    for column in ("phase", "decisions", "pin mismatches", "upstream calls", "slowest"):
+        table.add_column(column)
+    for r in reports:
+        decisions = ", ".join(f"{status} {n}" for status, n in r.decisions.most_common())
+        mismatch = f"[red]{r.mismatches}[/]" if r.mismatches else "0"
+        table.add_row(
+            r.name, decisions, mismatch, str(r.upstream_calls), f"{r.max_latency_s * 1000:.0f} ms"
+        )
+    console.print(table)
+    console.print("circuit breaker: " + ("; ".join(transitions) or "never opened"))
+    tracing.flush(timeout_s=10)
+
+
 def _show_recorded(store: Store, since_ns: int) -> None:
     console.rule("[bold]What surefoot recorded")
     recent = store.list_traces(TraceQuery(since_ns=since_ns, limit=8))
     console.print(_table(recent))
-    failed = store.list_traces(TraceQuery(since_ns=since_ns, status=SpanStatus.ERROR, limit=1))
-    if failed:
-        console.print("\n[bold]One failed request, as `surefoot traces show` prints it:")
-        trace_id = failed[0].trace_id
-        console.print(render_trace(store.get_trace(trace_id), store.get_trace_summary(trace_id)))
+    failed = store.list_traces(
+        TraceQuery(since_ns=since_ns, status=SpanStatus.ERROR, text="support.answer", limit=1)
+    )
+    guarded = store.list_traces(TraceQuery(since_ns=since_ns, kind=SpanKind.GUARD, limit=1))
+    for title, rows in [
+        ("A support request that failed validation", failed),
+        ("A guarded request after the silent upgrade: served, and the mismatch recorded", guarded),
+    ]:
+        if rows:
+            trace_id = rows[0].trace_id
+            console.print(f"\n[bold]{title}[/] (`surefoot traces show {trace_id}`):")
+            console.print(
+                render_trace(store.get_trace(trace_id), store.get_trace_summary(trace_id))
+            )
     console.print(
         "\nExplore further: [bold].venv/bin/surefoot traces list --status error[/], "
         "[bold].venv/bin/surefoot traces show TRACE_ID[/]"

@@ -86,12 +86,15 @@ def summary_json(row: TraceSummary) -> dict[str, Any]:
 
 def _table(rows: list[TraceSummary]) -> Table:
     table = Table(title=f"{len(rows)} traces, newest first", title_justify="left")
-    table.add_column("trace id", no_wrap=True)
-    table.add_column("started", no_wrap=True)
-    for column in ("name", "status", "decision", "model"):
-        table.add_column(column, overflow="fold")
+    # The id must stay whole (it is what `traces show` takes); narrow terminals fold the rest.
+    table.add_column("trace id", no_wrap=True, min_width=32)
+    table.add_column("started", no_wrap=True, min_width=8)
+    table.add_column("name", overflow="fold", min_width=12)
+    table.add_column("status", no_wrap=True, min_width=5)
+    for column in ("decision", "model"):
+        table.add_column(column, overflow="fold", min_width=8)
     for column in ("spans", "duration", "tokens", "cost $"):
-        table.add_column(column, justify="right", no_wrap=True)
+        table.add_column(column, justify="right", overflow="fold", min_width=5)
     for r in rows:
         failed = r.status is SpanStatus.ERROR
         table.add_row(

@@ -63,12 +63,17 @@ def _header(trace_id: str, summary: TraceSummary | None) -> Text:
 def _add(
     parent: Tree, span: SpanRecord, by_parent: dict[str | None, list[SpanRecord]], start: int
 ) -> None:
-    node = parent.add(Group(*_describe(span, start)))
-    for child in sorted(by_parent[span.span_id], key=lambda s: s.start_ns):
+    children = sorted(by_parent[span.span_id], key=lambda s: s.start_ns)
+    # An error that merely passed up from a child keeps its traceback at the child only.
+    passed_up = span.error is not None and any(
+        c.error is not None and c.error.message == span.error.message for c in children
+    )
+    node = parent.add(Group(*_describe(span, start, traceback=not passed_up)))
+    for child in children:
         _add(node, child, by_parent, start)
 
 
-def _describe(span: SpanRecord, start: int) -> list[RenderableType]:
+def _describe(span: SpanRecord, start: int, *, traceback: bool) -> list[RenderableType]:
     head = Text()
     head.append(span.name, style=_KIND_STYLE.get(span.kind, ""))
     head.append(f" {span.kind.value}", style="dim")
@@ -85,7 +90,7 @@ def _describe(span: SpanRecord, start: int) -> list[RenderableType]:
         lines.append(_payload("output", span.output, full=full))
     if span.error is not None:
         lines.append(Text(f"  {span.error.type}: {span.error.message}", style="red"))
-        if span.error.traceback:
+        if span.error.traceback and traceback:
             lines.append(Text(_indent(span.error.traceback.rstrip()), style="dim red"))
     return lines
 

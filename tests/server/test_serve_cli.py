@@ -1,0 +1,85 @@
+"""`surefoot serve`: refuses unsafe binds loudly; serves on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from surefoot.cli import app as cli
+from surefoot.core import ConfigError
+from surefoot.core.config import ServerSettings
+from surefoot.server import check_exposure
+from surefoot.store import ApiKeys, ApiKeyScope, Store
+
+SUREFOOT = Path(sys.executable).parent / "surefoot"
+
+
+def test_non_loopback_bind_without_keys_is_refused(store_url: str) -> None:
+    """serve --host 0.0.0.0 with no API key stops with a ConfigError naming `surefoot keys create`."""
+    result = CliRunner().invoke(cli, ["--store-url", store_url, "serve", "--host", "0.0.0.0"])
+    assert isinstance(result.exception, ConfigError)
+    assert "surefoot keys create" in str(result.exception)
+
+
+def test_auth_off_is_refused_off_loopback() -> None:
+    """auth = off on a non-loopback address is a ConfigError even with keys."""
+    with pytest.raises(ConfigError, match="anyone on the network"):
+        check_exposure(ServerSettings(host="0.0.0.0", auth="off"), active_keys=True)
+
+
+def test_required_auth_without_keys_is_refused() -> None:
+    """auth = required with no key would refuse every request: a ConfigError at start."""
+    with pytest.raises(ConfigError, match="no API key exists"):
+        check_exposure(ServerSettings(auth="required"), active_keys=False)
+
+
+def test_non_loopback_bind_with_keys_is_allowed() -> None:
+    """A non-loopback bind is fine once a key exists (auth = auto then requires keys)."""
+    check_exposure(ServerSettings(host="0.0.0.0"), active_keys=True)
+    check_exposure(ServerSettings(host="::1", auth="off"), active_keys=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_answers_on_loopback(store_url: str, store: Store, tmp_path: Path) -> None:
+    """`surefoot serve` in its own process answers /healthz and checks keys once one exists."""
+    _, key = ApiKeys(store.engine).create("ci", [ApiKeyScope.READ])
+    port = _free_port()
+    env = {**os.environ, "SUREFOOT_STORE__URL": store_url}
+    process = subprocess.Popen(
+        [str(SUREFOOT), "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert httpx.get(f"{url}/healthz").status_code == 200
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert httpx.get(f"{url}/api/v1/traces").status_code == 401
+        ok = httpx.get(f"{url}/api/v1/traces", headers={"Authorization": f"Bearer {key}"})
+        assert ok.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
