@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,37 @@ def test_ci_runs_the_readme_test_command() -> None:
     """.ci/run calls exactly `make test`, the README's test command."""
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^make test$", script, flags=re.M)
+
+
+def _readme_python_blocks() -> list[str]:
+    blocks, current, language = [], [], None
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            if language == "python":
+                blocks.append("\n".join(current))
+            language = None if language is not None else (line[3:].strip() or "text")
+            current = []
+        elif language is not None:
+            current.append(line)
+    return blocks
+
+
+def test_readme_python_example_records_a_trace(tmp_path: Path) -> None:
+    """The README's library example runs as written and its trace is then listed by the CLI."""
+    blocks = _readme_python_blocks()
+    assert blocks, "the README shows no Python example"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUREFOOT_")}
+    for block in blocks:
+        done = subprocess.run(
+            [sys.executable, "-c", block], cwd=tmp_path, env=env, capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr.decode()
+    listed = subprocess.run(
+        [sys.executable, "-m", "surefoot.cli", "traces", "list", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr.decode()
+    assert '"name": "support.answer"' in listed.stdout.decode()

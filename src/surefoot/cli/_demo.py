@@ -25,6 +25,9 @@ def demo(
     ctx: typer.Context,
     requests: Annotated[int, typer.Option(min=1, max=100_000, help="Support requests.")] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the model's bad days.")] = 7,
+    guard_requests: Annotated[
+        int, typer.Option(min=8, max=10_000, help="Guarded requests per phase of act 2.")
+    ] = 40,
 ) -> None:
     """Run the end-to-end scenario and show what surefoot recorded."""
     settings = state_of(ctx).settings()
@@ -32,7 +35,7 @@ def demo(
     started_ns = time.time_ns()
     try:
         _act_traced_assistant(requests, seed)
-        _act_guard()
+        _act_guard(guard_requests)
     finally:
         tracing.shutdown()
     with Store.open(settings.store, migrate=False) as store:
@@ -64,13 +67,13 @@ def _act_traced_assistant(requests: int, seed: int) -> None:
     )
 
 
-def _act_guard() -> None:
+def _act_guard(requests_per_phase: int) -> None:
     console.rule("[bold]2. The guard contains an outage and catches a silent model upgrade")
     console.print(
         f"primary pinned to {_demo_guard.PRIMARY_PIN}, backup {_demo_guard.BACKUP_PIN}, "
         f"deadline {_demo_guard.DEADLINE_S:.1f} s per request; upstream: a FaultServer on 127.0.0.1"
     )
-    reports, transitions = _demo_guard.run()
+    reports, transitions = _demo_guard.run(requests_per_phase)
     table = Table(title_justify="left")
     for column in ("phase", "decisions", "pin mismatches", "upstream calls", "slowest"):
         table.add_column(column)
