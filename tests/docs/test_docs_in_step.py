@@ -69,7 +69,9 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def _readme_python_blocks() -> list[str]:
-    blocks, current, language = [], [], None
+    blocks: list[str] = []
+    current: list[str] = []
+    language: str | None = None
     for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("```"):
             if language == "python":
