@@ -6,3 +6,6 @@ pytest_plugins = [
     "tests._plugins.tracing",
     "tests._plugins.model",
 ]
+
+# Type-checked by mypy, never run: it would initialise tracing in the test process.
+collect_ignore = ["typing/readme_examples.py"]
