@@ -8,9 +8,11 @@ from surefoot.core import SpanKind
 
 surefoot.init()  # SQLite in ./.surefoot/, settings from SUREFOOT_* and ./surefoot.toml
 
+
 @surefoot.trace(kind=SpanKind.RETRIEVAL)
 def retrieve(question: str) -> list[str]:
     return ["Routers reboot in 90 seconds."]
+
 
 def answer(question: str) -> str:
     with surefoot.span("support.answer", kind=SpanKind.REQUEST, input=question) as span:
@@ -18,6 +20,7 @@ def answer(question: str) -> str:
         reply = f"From our docs: {docs[0]}"
         span.set_output(reply)
         return reply
+
 
 answer("How long does a reboot take?")
 surefoot.flush()
