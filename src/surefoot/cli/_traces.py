@@ -128,34 +128,6 @@ def show_cmd(
             hint="copy an id from `surefoot traces list`; spans may still be in the spool",
         )
     if as_json:
-        typer.echo(json.dumps([span_json(s) for s in spans], indent=2, default=str))
+        typer.echo(json.dumps([s.as_dict() for s in spans], indent=2, default=str))
         return
     console.print(render_trace(spans, summary))
-
-
-def span_json(span: Any) -> dict[str, Any]:
-    """A span record as JSON-ready data."""
-    return {
-        "trace_id": span.trace_id,
-        "span_id": span.span_id,
-        "parent_id": span.parent_id,
-        "name": span.name,
-        "kind": span.kind.value,
-        "start_ns": span.start_ns,
-        "end_ns": span.end_ns,
-        "status": span.status.value,
-        "attributes": span.attributes,
-        "input": span.input,
-        "output": span.output,
-        "error": None
-        if span.error is None
-        else {
-            "type": span.error.type,
-            "message": span.error.message,
-            "traceback": span.error.traceback,
-        },
-    }
-
-
-def _error_json(error: Any) -> dict[str, str]:
-    return {"type": error.type, "message": error.message, "traceback": error.traceback}

@@ -67,6 +67,10 @@ class ErrorInfo:
     message: str
     traceback: str = ""
 
+    def as_dict(self) -> dict[str, str]:
+        """The error as JSON-ready data."""
+        return {"type": self.type, "message": self.message, "traceback": self.traceback}
+
 
 @dataclass(slots=True)
 class SpanRecord:
@@ -99,6 +103,23 @@ class SpanRecord:
     def is_root(self) -> bool:
         """Whether the span starts its trace."""
         return self.parent_id is None
+
+    def as_dict(self) -> dict[str, JSONValue]:
+        """The span as JSON-ready data, enums as their values."""
+        return {
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "parent_id": self.parent_id,
+            "name": self.name,
+            "kind": self.kind.value,
+            "start_ns": self.start_ns,
+            "end_ns": self.end_ns,
+            "status": self.status.value,
+            "attributes": self.attributes,
+            "input": self.input,
+            "output": self.output,
+            "error": None if self.error is None else self.error.as_dict(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
