@@ -24,9 +24,10 @@ LOOPBACK_CLIENT = ("127.0.0.1", 50000)
 
 @pytest.fixture(autouse=True)
 def _clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No SUREFOOT_* variable or surefoot.toml of the developer's leaks into a test."""
+    """No SUREFOOT_* setting or surefoot.toml of the developer's leaks into a test."""
     for name in list(os.environ):
-        if name.startswith("SUREFOOT_"):
+        # SUREFOOT_TEST_* configure the test services, not surefoot: they stay.
+        if name.startswith("SUREFOOT_") and not name.startswith("SUREFOOT_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 

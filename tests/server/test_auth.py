@@ -24,11 +24,13 @@ class Clock:
 
 @pytest.fixture(name="clock")
 def _clock() -> Clock:
+    """A clock at an arbitrary start."""
     return Clock()
 
 
 @pytest.fixture(name="keys")
 def _keys(store: Store) -> ApiKeys:
+    """The test store's API keys."""
     return ApiKeys(store.engine)
 
 

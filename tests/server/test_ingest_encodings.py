@@ -100,3 +100,16 @@ def test_json_partial_success_names_the_reason(client: TestClient) -> None:
     partial = response.json()["partialSuccess"]
     assert partial["rejectedSpans"] == "1"
     assert "trace_id must be 16 bytes" in partial["errorMessage"]
+
+
+def test_ingested_secrets_are_redacted_before_the_store(client: TestClient, store: Store) -> None:
+    """An upstream API key inside an ingested span never reaches the store."""
+    trace_id = new_trace_id()
+    secret = "sk-" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    span = otlp_span(
+        trace_id=trace_id,
+        attributes={"llm.provider.api_key": secret, "input.value": f"called with {secret}"},
+    )
+    client.post("/v1/traces", content=export_request(span).SerializeToString(), headers=PROTOBUF)
+    (stored,) = store.get_trace(trace_id)
+    assert secret not in repr(stored)

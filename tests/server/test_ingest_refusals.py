@@ -43,6 +43,19 @@ def test_malformed_json_is_400(client: TestClient, body: bytes) -> None:
     assert _error(response)["type"] == "invalid_request_error"
 
 
+def test_deeply_nested_json_is_400(client: TestClient) -> None:
+    """JSON nested past the parser's depth gets 400, not a recursion error."""
+    body = b'{"resourceSpans": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = client.post("/v1/traces", content=body, headers=JSON)
+    assert response.status_code == 400
+
+
+def test_unknown_fields_are_ignored(client: TestClient) -> None:
+    """Unknown JSON fields, even protobuf's bracketed extension syntax, are ignored."""
+    body = b'{"resourceSpans": [], "futureField": 1, "[ext.name]": {}}'
+    assert client.post("/v1/traces", content=body, headers=JSON).status_code == 200
+
+
 def test_corrupt_gzip_is_400(client: TestClient) -> None:
     """A body that claims gzip but is not gets 400."""
     headers = {**PROTOBUF, "Content-Encoding": "gzip"}
@@ -59,6 +72,7 @@ def test_unknown_encoding_is_415(client: TestClient) -> None:
 
 @pytest.fixture(name="small_client")
 def _small_client(store_url: str, store: Store) -> TestClient:
+    """A client of an app that accepts bodies up to 2 KiB."""
     settings: Settings = server_settings(store_url, auth="off", max_request_bytes=2048)
     return TestClient(create_app(settings, store=store), client=LOOPBACK_CLIENT)
 

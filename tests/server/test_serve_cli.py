@@ -23,7 +23,7 @@ SUREFOOT = Path(sys.executable).parent / "surefoot"
 
 
 def test_non_loopback_bind_without_keys_is_refused(store_url: str) -> None:
-    """serve --host 0.0.0.0 with no API key stops with a ConfigError naming `surefoot keys create`."""
+    """serve --host 0.0.0.0 without an API key stops with a ConfigError naming the fix."""
     result = CliRunner().invoke(cli, ["--store-url", store_url, "serve", "--host", "0.0.0.0"])
     assert isinstance(result.exception, ConfigError)
     assert "surefoot keys create" in str(result.exception)
@@ -59,13 +59,15 @@ def test_serve_answers_on_loopback(store_url: str, store: Store, tmp_path: Path)
     _, key = ApiKeys(store.engine).create("ci", [ApiKeyScope.READ])
     port = _free_port()
     env = {**os.environ, "SUREFOOT_STORE__URL": store_url}
-    process = subprocess.Popen(
-        [str(SUREFOOT), "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [str(SUREFOOT), "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
@@ -74,7 +76,7 @@ def test_serve_answers_on_loopback(store_url: str, store: Store, tmp_path: Path)
                 assert httpx.get(f"{url}/healthz").status_code == 200
                 break
             except httpx.TransportError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
         assert httpx.get(f"{url}/api/v1/traces").status_code == 401

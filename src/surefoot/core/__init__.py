@@ -19,6 +19,7 @@ from surefoot.core._records import (
 from surefoot.core.config import (
     OtlpSettings,
     RecorderSettings,
+    ServerSettings,
     SettingOrigin,
     Settings,
     StoreSettings,
@@ -71,6 +72,7 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "RecorderSettings",
+    "ServerSettings",
     "SettingOrigin",
     "Settings",
     "SpanKind",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from surefoot import __version__
-from surefoot.server import _api, _health, _ingest
+from surefoot.server import _api, _gateway, _health, _ingest
 from surefoot.server._auth import Authenticator
 from surefoot.server._errors import install_handlers
 from surefoot.server._ingest import IngestWriter
@@ -22,12 +22,17 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
     from surefoot.core.config import Settings
+    from surefoot.guard import Guard
 
 __all__ = ["create_app"]
 
 
 def create_app(
-    settings: Settings, *, store: Store | None = None, clock: Callable[[], float] | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    guard: Guard | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> FastAPI:
     """Build the surefoot API server.
 
@@ -35,6 +40,10 @@ def create_app(
         settings: the settings; ``server`` and ``tracing`` (redaction of ingested spans) apply.
         store: an open store to use and leave open; default the store ``settings.store`` names,
             opened when the app starts and closed when it stops.
+        guard: serve ``POST /v1/chat/completions`` through this guard (scope ``gateway``);
+            without one the route does not exist. Its spans reach the store once
+            ``surefoot.tracing.init`` has run in the process. The app closes the guard's
+            providers' connection pools when it stops.
         clock: monotonic seconds for key caching and rate limits (tests inject one).
 
     Returns:
@@ -42,7 +51,7 @@ def create_app(
     """
     metrics = Metrics(__version__)
     auth = Authenticator(settings.server, metrics, clock=time.monotonic if clock is None else clock)
-    state = ServerState(settings=settings, metrics=metrics, auth=auth)
+    state = ServerState(settings=settings, metrics=metrics, auth=auth, guard=guard)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,6 +60,10 @@ def create_app(
         try:
             yield
         finally:
+            if guard is not None:
+                # Async connection pools are bound to this event loop: close them with it.
+                for lane in guard.lanes:
+                    await lane.provider.aclose()
             if state.owns_store and state.store is not None:
                 state.store.close()
                 state.store = None
@@ -67,6 +80,9 @@ def create_app(
     install_handlers(app)
     for router in (_health.probes, _health.router, _ingest.router, _api.router):
         app.include_router(router)
+    if guard is not None:
+        app.include_router(_gateway.router)
+        metrics.watch_guard(guard)
     # Outermost last: metrics time everything, including refusals by the size cap.
     app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

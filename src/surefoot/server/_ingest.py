@@ -26,6 +26,7 @@ from surefoot.server._otlp_decode import (
     encode_export_response,
     gunzip_capped,
     media_type,
+    require_otlp_media_type,
 )
 from surefoot.server._otlp_spans import MappedBatch, map_export_request
 from surefoot.server._state import ServerState, server_state
@@ -118,9 +119,7 @@ async def ingest_traces(
 ) -> Response:
     """Store the spans of an OTLP ExportTraceServiceRequest (protobuf or JSON, optionally gzip)."""
     content_type = media_type(request.headers.get("content-type"))
-    if content_type not in (PROTOBUF, JSON):
-        # Refused before the body is read.
-        decode_export_request(b"", content_type)
+    require_otlp_media_type(content_type)  # before the body is read
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("gzip", "identity", ""):
         raise ApiError(

@@ -3,7 +3,8 @@
 Each app owns its :class:`~prometheus_client.CollectorRegistry`, so several apps in one process
 (tests, an embedding application) never collide on metric names, and nothing is registered in
 prometheus-client's global registry. Only metrics with a real source are exported: the recorder's
-counters appear once tracing is initialised in the process, never as zeros standing in for it.
+counters appear once tracing is initialised in the process, and the guard's decisions and breaker
+states only on an app built with a guard: never zeros standing in for a source that does not exist.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
 from surefoot import tracing
+from surefoot.guard import BreakerState
 from surefoot.tracing._state import STATE
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from surefoot.guard import Guard
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics", "MetricsMiddleware"]
 
@@ -67,6 +71,7 @@ class Metrics:
             "surefoot_build_info", "The running surefoot version.", ["version"], registry=reg
         ).labels(version).set(1)
         reg.register(RecorderCollector())
+        self.decisions: Counter | None = None
         self.ingested = 0
         self.rejected = 0
 
@@ -79,6 +84,21 @@ class Metrics:
             self.spans_rejected.labels("invalid").inc(invalid)
         if dropped:
             self.spans_rejected.labels("processor").inc(dropped)
+
+    def watch_guard(self, guard: Guard) -> None:
+        """Export the gateway's decisions and the guard's breaker states."""
+        self.decisions = Counter(
+            "surefoot_gateway_decisions",
+            "Gateway requests by the guard's decision status.",
+            ["status"],
+            registry=self.registry,
+        )
+        self.registry.register(BreakerCollector(guard))
+
+    def count_decision(self, status: str) -> None:
+        """Count one gateway decision."""
+        if self.decisions is not None:
+            self.decisions.labels(status).inc()
 
     def exposition(self) -> bytes:
         """Every metric in the Prometheus text format."""
@@ -128,6 +148,26 @@ class RecorderCollector(Collector):
             "1 when the last store write succeeded.",
             value=float(stats.store_available),
         )
+
+
+class BreakerCollector(Collector):
+    """Each guard upstream's circuit breaker state, read at scrape time (1 for the current one)."""
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+
+    def collect(self) -> Iterable[Metric]:
+        """``surefoot_breaker_state{upstream, state}``."""
+        family = GaugeMetricFamily(
+            "surefoot_breaker_state",
+            "Circuit breaker state per guard upstream: 1 for the current state, 0 otherwise.",
+            labels=["upstream", "state"],
+        )
+        for lane in self.guard.lanes:
+            current = lane.breaker.state
+            for state in BreakerState:
+                family.add_metric([lane.name, state.value], float(state is current))
+        yield family
 
 
 class MetricsMiddleware:

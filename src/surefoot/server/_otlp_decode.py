@@ -25,6 +25,7 @@ __all__ = [
     "encode_export_response",
     "gunzip_capped",
     "media_type",
+    "require_otlp_media_type",
 ]
 
 PROTOBUF = "application/x-protobuf"
@@ -62,6 +63,16 @@ def gunzip_capped(body: bytes, max_bytes: int) -> bytes:
     return out
 
 
+def require_otlp_media_type(content_type: str) -> None:
+    """Refuse, with 415, a media type that is neither OTLP protobuf nor OTLP JSON."""
+    if content_type not in (PROTOBUF, JSON):
+        raise ApiError(
+            415,
+            f"unsupported Content-Type {content_type or '(none)'!r}; send {PROTOBUF} or {JSON}",
+            code="unsupported_media_type",
+        )
+
+
 def decode_export_request(body: bytes, content_type: str) -> Any:
     """Parse an OTLP trace export body of media type ``content_type``.
 
@@ -78,58 +89,67 @@ def decode_export_request(body: bytes, content_type: str) -> Any:
                 f"exporter uses OTLP/HTTP with {PROTOBUF}",
                 code="invalid_otlp",
             ) from None
-    if content_type == JSON:
-        return _decode_json(body)
-    raise ApiError(
-        415,
-        f"unsupported Content-Type {content_type or '(none)'!r}; send {PROTOBUF} or {JSON}",
-        code="unsupported_media_type",
-    )
+    require_otlp_media_type(content_type)
+    return _decode_json(body)
 
 
 def _decode_json(body: bytes) -> Any:
     try:
         document = json.loads(body)
+    except RecursionError:
+        raise _too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"body is not valid JSON ({exc})", code="invalid_json") from None
     if not isinstance(document, dict):
         raise ApiError(
             400, "body must be a JSON object with resourceSpans (OTLP/JSON)", code="invalid_otlp"
         )
-    _hex_ids_to_base64(document)
+    _normalise(document)
     try:
         return json_format.ParseDict(document, ExportRequest(), ignore_unknown_fields=True)
+    except RecursionError:
+        raise _too_deep() from None
     except (json_format.ParseError, ValueError, TypeError, AttributeError) as exc:
         raise ApiError(
             400, f"body is not an OTLP/JSON ExportTraceServiceRequest: {exc}", code="invalid_otlp"
         ) from None
 
 
-def _hex_ids_to_base64(document: dict[str, Any]) -> None:
-    # Walked loosely: structural problems are left for ParseDict to report with a clear path.
-    for resource_spans in _dicts(document.get("resourceSpans")):
-        for scope_spans in _dicts(resource_spans.get("scopeSpans")):
-            for span in _dicts(scope_spans.get("spans")):
-                _convert_ids(span)
-                for link in _dicts(span.get("links")):
-                    _convert_ids(link)
+def _too_deep() -> ApiError:
+    return ApiError(400, "body is nested too deeply to be an OTLP request", code="invalid_otlp")
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+def _normalise(document: dict[str, Any]) -> None:
+    """Hex ids → base64, and drop ``[...]`` keys, in place (iteratively: input is untrusted).
 
-
-def _convert_ids(node: dict[str, Any]) -> None:
-    for name in _ID_FIELDS:
-        value = node.get(name)
-        if not isinstance(value, str):
+    Protobuf's JSON parser reads ``[name]`` keys as extensions and fails on them even when told
+    to ignore unknown fields; OTLP receivers must ignore unknown fields, so they are dropped.
+    Type problems are left for the parser to report with a clear path.
+    """
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
             continue
-        try:
-            raw = bytes.fromhex(value)
-        except ValueError:
-            # Not hex: an invalid id, reported per span by the mapping (partial success).
-            raw = b"\x00"
-        node[name] = base64.b64encode(raw).decode("ascii")
+        if not isinstance(node, dict):
+            continue
+        for key in [k for k in node if k.startswith("[")]:
+            del node[key]
+        for key, value in node.items():
+            if key in _ID_FIELDS and isinstance(value, str):
+                node[key] = _hex_to_base64(value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+
+
+def _hex_to_base64(value: str) -> str:
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        # Not hex: an invalid id, reported per span by the mapping (partial success).
+        raw = b"\x00"
+    return base64.b64encode(raw).decode("ascii")
 
 
 def encode_export_response(rejected: int, message: str, content_type: str) -> bytes:

@@ -11,6 +11,7 @@ from surefoot.server._errors import ApiError
 
 if TYPE_CHECKING:
     from surefoot.core.config import Settings
+    from surefoot.guard import Guard
     from surefoot.server._auth import Authenticator
     from surefoot.server._ingest import IngestWriter
     from surefoot.server._metrics import Metrics
@@ -29,6 +30,7 @@ class ServerState:
     store: Store | None = None
     owns_store: bool = False
     ingest: IngestWriter | None = None
+    guard: Guard | None = None
 
     def require_store(self) -> Store:
         """The store; 503 while the server is still starting."""

@@ -1,0 +1,185 @@
+"""The OpenAI-compatible gateway: an OpenAI client through the server and the guard upstream."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import openai
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from tests.server.conftest import LOOPBACK_CLIENT, LiveServer, server_settings
+
+from surefoot import tracing
+from surefoot.core import Settings
+from surefoot.guard import Guard, StaticMessage, StopAfterAttempts, WaitFixed
+from surefoot.providers import OpenAICompatibleProvider
+from surefoot.server import create_app
+from surefoot.store import ApiKeys, ApiKeyScope, Store
+from surefoot.testing import Fault, FaultServer
+
+UPSTREAM_KEY = "sk-upstream-" + "x" * 24
+CALLER_KEY = "sk-caller-" + "y" * 24
+
+
+@pytest.fixture(name="upstream")
+def _upstream() -> Iterator[FaultServer]:
+    """A fault-injecting OpenAI-compatible upstream."""
+    with FaultServer() as server:
+        yield server
+
+
+def _guard(upstream: FaultServer, *, fallback: bool = False) -> Guard:
+    provider = OpenAICompatibleProvider(upstream.base_url, UPSTREAM_KEY, name="fault")
+    return Guard(
+        [provider],
+        fallbacks=[StaticMessage("We are busy; try later.")] if fallback else [],
+        stop=StopAfterAttempts(2),
+        wait=WaitFixed(0),
+        deadline_s=5,
+    )
+
+
+@pytest.fixture(name="gateway")
+def _gateway(
+    settings: Settings,
+    store: Store,
+    upstream: FaultServer,
+    live_server: Callable[[FastAPI], LiveServer],
+) -> Iterator[openai.OpenAI]:
+    """An OpenAI client of a live server whose guard calls ``upstream``."""
+    server = live_server(create_app(settings, store=store, guard=_guard(upstream)))
+    with openai.OpenAI(base_url=f"{server.url}/v1", api_key=CALLER_KEY, max_retries=0) as client:
+        yield client
+
+
+def test_openai_client_is_answered_through_the_guard(gateway: openai.OpenAI) -> None:
+    """The OpenAI SDK gets the upstream's answer, the decision and the trace id header."""
+    raw = gateway.chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
+    completion = raw.parse()
+    assert completion.choices[0].message.content == "echo: hi"
+    assert raw.headers["x-surefoot-decision"] == "serve"
+    assert (completion.model_extra or {})["surefoot"]["decision"] == "serve"
+
+
+def test_upstream_failures_are_retried(gateway: openai.OpenAI, upstream: FaultServer) -> None:
+    """A 500 from the upstream is retried by the guard; the client sees one success."""
+    upstream.inject(Fault.server_error())
+    completion = gateway.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "again"}]
+    )
+    assert completion.choices[0].message.content == "echo: again"
+    assert upstream.count() == 2
+
+
+def test_refusal_is_an_openai_error_naming_the_cause(
+    gateway: openai.OpenAI, upstream: FaultServer
+) -> None:
+    """When every attempt fails, the SDK raises a 503 whose message says why."""
+    upstream.inject(Fault.unavailable(), times=2)
+    with pytest.raises(openai.APIStatusError) as caught:
+        gateway.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+    assert caught.value.status_code == 503
+    body = caught.value.body
+    assert isinstance(body, dict)
+    assert body["code"] == "upstream_unavailable"
+
+
+def test_the_callers_key_never_goes_upstream(gateway: openai.OpenAI, upstream: FaultServer) -> None:
+    """The upstream sees the guard's provider key, never the key the caller sent."""
+    gateway.chat.completions.create(model="m", messages=[{"role": "user", "content": "k"}])
+    (seen,) = upstream.requests
+    assert CALLER_KEY not in str(dict(seen.headers))
+    assert "authorization" in seen.headers
+
+
+def test_fallback_answers_are_served_with_their_decision(
+    settings: Settings, store: Store, upstream: FaultServer
+) -> None:
+    """With the upstream down, the fallback's text is served and the decision says fallback."""
+    upstream.inject(Fault.unavailable(), times=2)
+    app = create_app(settings, store=store, guard=_guard(upstream, fallback=True))
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    with TestClient(app, client=LOOPBACK_CLIENT) as client:
+        response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == "We are busy; try later."
+    assert response.json()["surefoot"]["decision"] == "fallback"
+
+
+def test_streaming_requests_are_refused_clearly(
+    settings: Settings, store: Store, upstream: FaultServer
+) -> None:
+    """stream=true gets 400 naming the parameter rather than a half-working stream."""
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True}
+    with TestClient(create_app(settings, store=store, guard=_guard(upstream))) as client:
+        response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 400
+    assert "body.stream" in response.json()["error"]["message"]
+
+
+def test_gateway_needs_the_gateway_scope(
+    store_url: str, store: Store, upstream: FaultServer
+) -> None:
+    """A read-only key gets 403 on the gateway; a gateway key is served."""
+    keys = ApiKeys(store.engine)
+    _, reader = keys.create("dash", [ApiKeyScope.READ])
+    _, app_key = keys.create("app", [ApiKeyScope.GATEWAY])
+    app = create_app(server_settings(store_url), store=store, guard=_guard(upstream))
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    with TestClient(app, client=LOOPBACK_CLIENT) as client:
+        denied = client.post("/v1/chat/completions", json=body, headers={"x-api-key": reader})
+        served = client.post(
+            "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {app_key}"}
+        )
+    assert denied.status_code == 403
+    assert served.status_code == 200
+
+
+def test_without_a_guard_there_is_no_gateway(client: TestClient) -> None:
+    """An app built without a guard does not serve chat completions."""
+    response = client.post("/v1/chat/completions", json={})
+    assert response.status_code == 404
+
+
+def test_decisions_and_breaker_states_are_exported(
+    settings: Settings, store: Store, upstream: FaultServer
+) -> None:
+    """/metrics counts gateway decisions and shows each upstream's breaker state."""
+    app = create_app(settings, store=store, guard=_guard(upstream))
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    with TestClient(app, client=LOOPBACK_CLIENT) as client:
+        client.post("/v1/chat/completions", json=body)
+        text = client.get("/metrics").text
+    assert 'surefoot_gateway_decisions_total{status="serve"} 1.0' in text
+    assert 'surefoot_breaker_state{state="closed",upstream="fault"} 1.0' in text
+    assert 'surefoot_breaker_state{state="open",upstream="fault"} 0.0' in text
+
+
+def test_without_a_guard_no_guard_metrics_exist(client: TestClient) -> None:
+    """An app without a guard exports no decision or breaker series, not even zeros."""
+    text = client.get("/metrics").text
+    assert "surefoot_breaker_state" not in text
+    assert "surefoot_gateway_decisions" not in text
+
+
+def test_gateway_requests_are_traced_into_the_store(
+    settings: Settings, store: Store, upstream: FaultServer, tmp_path: Path
+) -> None:
+    """With tracing on, a gateway request's trace and decision can be read back by its id."""
+    tracing_settings = Settings.load(
+        store={"url": settings.store.url}, recorder={"spool_dir": tmp_path / "spool"}
+    )
+    tracing.init(tracing_settings, sink=store)
+    app = create_app(settings, store=store, guard=_guard(upstream))
+    body = {"model": "m", "messages": [{"role": "user", "content": "traced"}]}
+    with TestClient(app, client=LOOPBACK_CLIENT) as client:
+        answer = client.post("/v1/chat/completions", json=body)
+        trace_id = answer.headers["x-surefoot-trace-id"]
+        assert tracing.flush(5.0)
+        detail = client.get(f"/api/v1/traces/{trace_id}").json()
+    assert detail["summary"]["decision"] == "serve"
+    assert any(span["kind"] == "llm" for span in detail["spans"])
