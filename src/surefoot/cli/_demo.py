@@ -62,7 +62,8 @@ def _act_traced_assistant(requests: int, seed: int) -> None:
     console.print(table)
     stats = tracing.stats()
     console.print(
-        f"recorder: {stats.written} spans written, {stats.spooled} spooled, "
+        f"recorder: {stats.enqueued} spans acknowledged, {stats.written} written to the store "
+        f"(each journaled to the spool first), {stats.pending} pending, "
         f"{stats.dropped_queue_full} dropped; flushed={flushed}"
     )
 
