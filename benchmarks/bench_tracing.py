@@ -153,6 +153,8 @@ def main() -> None:
         if pg:
             rate = sustained(pg, workdir / "spool-pg")
             print(f"  PostgreSQL, one span per trace {rate:9,.0f} spans/s")
+            rate = sustained(pg, workdir / "spool-pg10", traces_of_ten)
+            print(f"  PostgreSQL, traces of 10 spans {rate:9,.0f} spans/s")
         else:
             print(
                 "  PostgreSQL  skipped: set SUREFOOT_TEST_POSTGRES_URL (scripts/postgres.sh start)"

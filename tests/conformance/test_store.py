@@ -104,6 +104,17 @@ def test_rewriting_the_same_spans_does_not_double_count(store: Store) -> None:
     assert store.count_spans() == 3
 
 
+def test_a_batch_mixing_stored_and_new_spans_counts_only_the_new(store: Store) -> None:
+    """Spans already stored are skipped and the new ones of the same batch are counted once."""
+    store.write_spans([_llm(T1, 2, "gpt-4o", 0.25)])
+    store.write_spans([_llm(T1, 2, "gpt-4o", 0.25), _llm(T1, 3, "gpt-4o", 0.5), _root(T2)])
+    summary, other = store.get_trace_summary(T1), store.get_trace_summary(T2)
+    assert summary is not None
+    assert other is not None
+    assert (summary.span_count, summary.cost_usd, other.span_count) == (2, 0.75, 1)
+    assert store.count_spans() == 3
+
+
 def test_trace_row_aggregates_out_of_order_batches(store: Store) -> None:
     """Children before the root, across batches, give the same summary as one batch would."""
     root = _root(T1, output="done", input="Question?")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hypothesis import strategies as st
@@ -41,4 +42,54 @@ def span_records(draw: st.DrawFn, trace_id: str | None = None) -> SpanRecord:
         input=draw(json_values),
         output=draw(json_values),
         error=draw(st.none() | st.builds(ErrorInfo, text, text, text)),
+    )
+
+
+# Values the store sanitises (docs/store.md): text with NULs, floats including NaN and infinities.
+odd_text = st.text(
+    st.characters(codec="utf-8") | st.just("\x00") | st.sampled_from("\\u0"), max_size=20
+)
+odd_json_values: st.SearchStrategy[Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | numbers
+    | st.sampled_from([math.nan, math.inf, -math.inf])
+    | odd_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(odd_text, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def sanitised(value: Any) -> Any:
+    """What the store makes of ``value``: NUL -> U+FFFD, non-finite floats -> strings."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {sanitised(k): sanitised(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [sanitised(v) for v in value]
+    return value
+
+
+@st.composite
+def odd_span_records(draw: st.DrawFn) -> SpanRecord:
+    """A span whose name, attributes, payloads and error hold NULs and non-finite floats."""
+    span = draw(span_records())
+    return SpanRecord(
+        trace_id=span.trace_id,
+        span_id=span.span_id,
+        name=draw(odd_text),
+        kind=span.kind,
+        parent_id=span.parent_id,
+        start_ns=span.start_ns,
+        end_ns=span.end_ns,
+        status=span.status,
+        attributes=draw(st.dictionaries(odd_text, odd_json_values, max_size=6)),
+        input=draw(odd_json_values),
+        output=draw(odd_json_values),
+        error=draw(st.none() | st.builds(ErrorInfo, odd_text, odd_text, odd_text)),
     )

@@ -48,3 +48,10 @@ def test_message_names_the_action_and_where() -> None:
         map_store_errors("reading things", where="db1"),
     ):
         raise sa_exc.InvalidRequestError("boom")
+
+
+def test_a_value_the_driver_cannot_bind_raises_store_error(store: Store) -> None:
+    """A time beyond 64 bits is refused as a StoreError that is not StoreUnavailable."""
+    with pytest.raises(StoreError) as caught:
+        store.write_spans([SpanRecord("1" * 32, "1" * 16, "s", start_ns=2**70, end_ns=2**70)])
+    assert not isinstance(caught.value, StoreUnavailable)

@@ -16,16 +16,17 @@ from sqlalchemy import case, func
 
 from surefoot.core import semconv
 from surefoot.core._records import SpanStatus
-from surefoot.store._engine import json_dumps
+from surefoot.store._codec import clean_text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
     from sqlalchemy import ColumnElement
 
-    from surefoot.core._records import JSONValue
+    from surefoot.core._records import JSONValue, SpanRecord
+    from surefoot.store._codec import SpanRow
 
-__all__ = ["PREVIEW_CHARS", "aggregate", "merge_clause"]
+__all__ = ["PREVIEW_CHARS", "TRACE_COLUMNS", "aggregate", "merge_clause"]
 
 PREVIEW_CHARS = 500
 _ERROR = SpanStatus.ERROR.value
@@ -49,31 +50,35 @@ class _TraceRow:
     input_preview: str | None = None
     output_preview: str | None = None
 
-    def add(self, span: Mapping[str, Any]) -> None:
-        attributes = span["attributes"]
-        self.start_ns = min(self.start_ns, span["start_ns"])
-        self.end_ns = max(self.end_ns, span["end_ns"])
+    def add(self, span: SpanRecord, row: SpanRow) -> None:
+        attributes = span.attributes
+        self.start_ns = min(self.start_ns, row.start_ns)
+        self.end_ns = max(self.end_ns, row.end_ns)
         self.span_count += 1
-        self.error_count += span["status"] == _ERROR
-        self.model = self.model or span["model"]
-        self.input_tokens += span["input_tokens"] or 0
-        self.output_tokens += span["output_tokens"] or 0
-        self.cost_usd += span["cost_usd"] or 0.0
+        self.error_count += row.status == _ERROR
+        self.model = self.model or row.model
+        self.input_tokens += row.input_tokens or 0
+        self.output_tokens += row.output_tokens or 0
+        self.cost_usd += row.cost_usd or 0.0
         decision = attributes.get(semconv.SF_DECISION_STATUS)
         if isinstance(decision, str):
-            self.decision_status = decision
+            self.decision_status = clean_text(decision)
         service = attributes.get(semconv.SERVICE_NAME)
-        if span["parent_id"] is None:
-            self.name = span["name"]
-            self.root_status = span["status"]
-            self.input_preview = preview(span["input"])
-            self.output_preview = preview(span["output"])
+        if isinstance(service, str):
+            service = clean_text(service)
+        if row.parent_id is None:
+            self.name = row.name
+            self.root_status = row.status
+            # The row's JSON is already encoded: a preview of a non-text payload reuses it.
+            self.input_preview = _preview(span.input, row.input)
+            self.output_preview = _preview(span.output, row.output)
             if isinstance(service, str):
                 self.service = service
         elif self.service is None and isinstance(service, str):
             self.service = service
 
-    def as_row(self) -> dict[str, Any]:
+    def as_row(self) -> tuple[Any, ...]:
+        """The values in ``TRACE_COLUMNS`` order."""
         if self.error_count:
             status = _ERROR
         else:
@@ -82,46 +87,66 @@ class _TraceRow:
         if self.name is not None:
             parts = (self.name, self.input_preview or "", self.output_preview or "")
             search = "\n".join(parts).lower()
-        return {
-            "trace_id": self.trace_id,
-            "name": self.name,
-            "service": self.service,
-            "start_ns": self.start_ns,
-            "end_ns": self.end_ns,
-            "status": status,
-            "span_count": self.span_count,
-            "error_count": self.error_count,
-            "model": self.model,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cost_usd": self.cost_usd,
-            "decision_status": self.decision_status,
-            "input_preview": self.input_preview,
-            "output_preview": self.output_preview,
-            "search_text": search,
-        }
+        return (
+            self.trace_id,
+            self.name,
+            self.service,
+            self.start_ns,
+            self.end_ns,
+            status,
+            self.span_count,
+            self.error_count,
+            self.model,
+            self.input_tokens,
+            self.output_tokens,
+            self.cost_usd,
+            self.decision_status,
+            self.input_preview,
+            self.output_preview,
+            search,
+        )
 
 
-def preview(value: JSONValue) -> str | None:
-    """A short text of a payload for listings and search."""
-    if value is None:
+TRACE_COLUMNS = (
+    "trace_id",
+    "name",
+    "service",
+    "start_ns",
+    "end_ns",
+    "status",
+    "span_count",
+    "error_count",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "decision_status",
+    "input_preview",
+    "output_preview",
+    "search_text",
+)
+
+
+def _preview(value: JSONValue, encoded: str | None) -> str | None:
+    if value is None or encoded is None:
         return None
-    text = value if isinstance(value, str) else json_dumps(value)
+    text = clean_text(value) if isinstance(value, str) else encoded
     return text[:PREVIEW_CHARS]
 
 
-def aggregate(spans: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One partial ``traces`` row per trace among ``spans`` (``spans`` rows), sorted by trace id.
+def aggregate(spans: Iterable[tuple[SpanRecord, SpanRow]]) -> list[tuple[Any, ...]]:
+    """One partial ``traces`` row per trace among ``spans`` (each with its ``spans`` row), in
+    ``TRACE_COLUMNS`` order, sorted by trace id.
 
     Sorting makes concurrent writers lock trace rows in the same order, so they cannot deadlock.
     """
     rows: dict[str, _TraceRow] = {}
-    for span in spans:
-        trace_id = span["trace_id"]
-        row = rows.get(trace_id)
-        if row is None:
-            row = rows[trace_id] = _TraceRow(trace_id, span["start_ns"], span["end_ns"])
-        row.add(span)
+    for span, row in spans:
+        trace_id = row.trace_id
+        trace = rows.get(trace_id)
+        if trace is None:
+            trace = rows[trace_id] = _TraceRow(trace_id, row.start_ns, row.end_ns)
+        trace.add(span, row)
     return [rows[key].as_row() for key in sorted(rows)]
 
 

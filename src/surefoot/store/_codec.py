@@ -1,37 +1,110 @@
-"""Conversion between SpanRecord and rows of the ``spans`` table."""
+"""Conversion between SpanRecord and rows of the ``spans`` table, and JSON encoding.
+
+Values both databases would refuse are made storable here, the same way on both, so that one odd
+span can never fail a batch:
+
+* NUL characters (PostgreSQL rejects them in text and JSON) become U+FFFD, in strings and in
+  mapping keys;
+* NaN and the infinities (not JSON; JSONB refuses them) become the strings ``"NaN"``,
+  ``"Infinity"`` and ``"-Infinity"``;
+* denormalised numbers (tokens, cost) that are not finite or do not fit a 64-bit integer are
+  left out of their column (they stay in the attributes).
+
+The checks cost one substring test per text column and per encoded JSON document; the walk that
+replaces non-finite floats runs only when the encoder refused a value.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+import math
+import re
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from surefoot.core import semconv
 from surefoot.core._records import ErrorInfo, JSONValue, SpanKind, SpanRecord, SpanStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
-__all__ = ["denormalised", "row_to_span", "span_to_row"]
+__all__ = [
+    "SpanRow",
+    "clean_text",
+    "denormalised",
+    "json_dumps",
+    "row_to_span",
+    "span_row",
+    "span_to_row",
+]
+
+_INT64 = range(-(2**63), 2**63)
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+# An escaped NUL that is not itself escaped: preceded by an even number of backslashes.
+_ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+# Compact, and one encoder object reused for every value: JSON is encoded once per value here.
+# Values json cannot encode are stored as their str() rather than failing a whole batch.
+_encode: Callable[[Any], str] = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
+).encode
+
+
+def json_dumps(value: Any) -> str:
+    """``value`` as compact JSON both databases accept (see the module docstring)."""
+    try:
+        text = _encode(value)
+    except ValueError:  # a non-finite float (or a cycle): rare, so the walk is paid only here
+        text = _encode(_finite(value, set()))
+    if "\\u0000" in text:
+        text = _ESCAPED_NUL.sub(r"\1\\ufffd", text)
+    return text
+
+
+def clean_text(text: str) -> str:
+    """``text`` with NUL characters replaced by U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def _finite(value: Any, active: set[int]) -> Any:
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else _NON_FINITE[repr(value)]
+    if not isinstance(value, dict | list | tuple):
+        return value
+    if id(value) in active:
+        return "<circular reference>"
+    active.add(id(value))
+    if isinstance(value, dict):
+        out: Any = {_finite(k, active): _finite(v, active) for k, v in value.items()}
+    else:
+        out = [_finite(v, active) for v in value]
+    active.discard(id(value))
+    return out
 
 
 def _number(value: object) -> float | None:
     # An exact type test: cheap on the write path, and it rejects bool (True tokens are not one
     # token) along with strings and containers.
-    return value if type(value) is int or type(value) is float else None
+    if type(value) is int:
+        return value if value in _INT64 else None
+    return value if type(value) is float and math.isfinite(value) else None
 
 
 def _int(value: object) -> int | None:
     if type(value) is int:
-        return value
-    return int(value) if type(value) is float else None
+        return value if value in _INT64 else None
+    if type(value) is float and math.isfinite(value) and -(2.0**63) <= value < 2.0**63:
+        return int(value)
+    return None
 
 
 def span_model(attributes: Mapping[str, JSONValue]) -> str | None:
     """The model a span called: the requested one, else the one that answered."""
     model = attributes.get(semconv.GEN_AI_REQUEST_MODEL)
     if type(model) is str and model:
-        return model
+        return clean_text(model)
     model = attributes.get(semconv.GEN_AI_RESPONSE_MODEL)
-    return model if type(model) is str and model else None
+    return clean_text(model) if type(model) is str and model else None
 
 
 def denormalised(attributes: Mapping[str, JSONValue]) -> dict[str, Any]:
@@ -45,14 +118,68 @@ def denormalised(attributes: Mapping[str, JSONValue]) -> dict[str, Any]:
     }
 
 
+class SpanRow(NamedTuple):
+    """A ``spans`` row ready for the driver: columns in table order, JSON already encoded."""
+
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    name: str
+    kind: str
+    start_ns: int
+    end_ns: int
+    duration_ns: int
+    status: str
+    model: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float | None
+    attributes: str
+    input: str | None
+    output: str | None
+    error: str | None
+
+
+def span_row(span: SpanRecord) -> SpanRow:
+    """The ``spans`` row of a span, for the write path (which bypasses SQLAlchemy's per-row
+    parameter processing, so JSON is encoded here, once)."""
+    attributes, error, parent = span.attributes, span.error, span.parent_id
+    get = attributes.get
+    inp, out = span.input, span.output
+    return SpanRow(
+        clean_text(span.trace_id),
+        clean_text(span.span_id),
+        None if parent is None else clean_text(parent),
+        clean_text(span.name),
+        span.kind.value,
+        span.start_ns,
+        span.end_ns,
+        span.duration_ns,
+        span.status.value,
+        span_model(attributes),
+        _int(get(semconv.GEN_AI_USAGE_INPUT_TOKENS)),
+        _int(get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS)),
+        _number(get(semconv.SF_COST_USD)),
+        json_dumps(attributes),
+        None if inp is None else json_dumps(inp),
+        None if out is None else json_dumps(out),
+        None
+        if error is None
+        else json_dumps(
+            {"type": error.type, "message": error.message, "traceback": error.traceback}
+        ),
+    )
+
+
 def span_to_row(span: SpanRecord) -> dict[str, Any]:
     """The ``spans`` row of a span; JSON columns are encoded by the engine, once."""
     error = span.error
+    parent = span.parent_id
     return {
-        "trace_id": span.trace_id,
-        "span_id": span.span_id,
-        "parent_id": span.parent_id,
-        "name": span.name,
+        "trace_id": clean_text(span.trace_id),
+        "span_id": clean_text(span.span_id),
+        "parent_id": None if parent is None else clean_text(parent),
+        "name": clean_text(span.name),
         "kind": span.kind.value,
         "start_ns": span.start_ns,
         "end_ns": span.end_ns,

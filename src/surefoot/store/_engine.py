@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from sqlalchemy import exc as sa_exc
@@ -11,21 +11,24 @@ from sqlalchemy.engine import make_url
 from surefoot.core.config import mask_url
 from surefoot.core.errors import ConfigError
 from surefoot.store import _postgresql, _sqlite
+from surefoot.store._codec import json_dumps
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from sqlalchemy import ColumnElement, Connection, Engine, Table
     from sqlalchemy.engine import URL
-    from sqlalchemy.sql.dml import Insert
+    from sqlalchemy.sql.dml import Insert, ValuesBase
 
 __all__ = [
     "WRITE_OPTION",
     "Backend",
+    "Prepared",
     "backend_of",
     "create_engine",
     "insert_ignoring_duplicates",
     "lock_traces",
+    "prepare",
     "upsert",
 ]
 
@@ -44,12 +47,6 @@ _DRIVERS: dict[Backend, frozenset[str]] = {
     "postgresql": frozenset({"", "psycopg"}),
 }
 _SUPPORTED = "sqlite:///PATH, postgresql://, postgres:// or postgresql+psycopg://"
-
-# Compact, and one encoder object reused for every value: JSON is encoded once per value here.
-# NaN and infinities are refused (PostgreSQL's JSONB rejects them; SQLite must behave the same);
-# values json cannot encode are stored as their str() rather than failing a whole batch.
-_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
-json_dumps: Callable[[Any], str] = _encoder.encode
 
 
 def parse_url(url: str) -> tuple[Backend, URL]:
@@ -149,6 +146,45 @@ def upsert(
     if backend == "postgresql":
         return _postgresql.upsert(table, key, merge)
     assert_never(backend)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A write statement compiled once to the driver's SQL and executed with plain tuples.
+
+    This skips SQLAlchemy's per-row parameter processing (dict lookups and bind processors),
+    which costs more than the database itself on the span write path; values must therefore
+    already be what the driver takes (JSON encoded, see :func:`surefoot.store._codec.span_row`).
+    """
+
+    sql: str
+    tail: tuple[Any, ...]  # the statement's own constants, bound after each row's values
+
+    def execute(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Execute once per row; returns the rows affected (-1 when the driver cannot say)."""
+        tail = self.tail
+        params = list(rows) if not tail else [row + tail for row in rows]
+        return int(connection.exec_driver_sql(self.sql, params).rowcount)
+
+
+def prepare(backend: Backend, stmt: ValuesBase, columns: Sequence[str]) -> Prepared:
+    """Compile ``stmt`` (an insert of ``columns``, in that order) for tuples of values.
+
+    Raises:
+        ValueError: the compiled statement does not bind ``columns`` first, in order.
+    """
+    if backend == "sqlite":
+        dialect: Any = _sqlite.positional_dialect()
+    elif backend == "postgresql":
+        dialect = _postgresql.positional_dialect()
+    else:
+        assert_never(backend)
+    compiled = stmt.values(dict.fromkeys(columns)).compile(dialect=dialect)
+    order = tuple(compiled.positiontup or ())
+    if order[: len(columns)] != tuple(columns):
+        raise ValueError(f"statement binds {order}, not {tuple(columns)} first")
+    params = compiled.params
+    return Prepared(compiled.string, tuple(params[name] for name in order[len(columns) :]))
 
 
 def backend_of_engine(engine: Engine) -> Backend:

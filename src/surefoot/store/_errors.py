@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
 
-from surefoot.core.errors import MigrationRequired, StoreError, StoreUnavailable
+from surefoot.core.errors import MigrationRequired, StoreError, StoreUnavailable, SurefootError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,7 +32,7 @@ def map_store_errors(action: str, *, where: str = "") -> Iterator[None]:
     Raises:
         StoreUnavailable: the database cannot be reached (refused, timed out, gone, locked).
         MigrationRequired: a table or column the code needs does not exist.
-        StoreError: any other database failure.
+        StoreError: any other database failure, or a value the driver cannot bind.
     """
     place = f" at {where}" if where else ""
     try:
@@ -47,6 +47,15 @@ def map_store_errors(action: str, *, where: str = "") -> Iterator[None]:
     except OSError as exc:
         # Creating the SQLite folder or opening its file can fail before any driver call.
         raise StoreUnavailable(f"{action} failed{place}: {exc}") from exc
+    except SurefootError:
+        raise
+    except (ValueError, ArithmeticError) as exc:
+        # A value the driver cannot bind (an integer beyond 64 bits, a lone surrogate): the
+        # data's fault, so retrying it as it is would fail forever.
+        raise StoreError(
+            f"{action} failed{place}: a value cannot be stored ({type(exc).__name__}: {exc})",
+            hint="fix or drop the offending value",
+        ) from exc
 
 
 def _classify(exc: sa_exc.DBAPIError, prefix: str) -> StoreError:

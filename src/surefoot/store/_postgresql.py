@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.types import Text
 
 if TYPE_CHECKING:
@@ -15,9 +16,15 @@ if TYPE_CHECKING:
 
     from sqlalchemy import ColumnElement, Connection, Engine, Table
     from sqlalchemy.dialects.postgresql import Insert
-    from sqlalchemy.engine import URL
+    from sqlalchemy.engine import URL, Dialect
 
-__all__ = ["create_postgresql_engine", "insert_ignoring_duplicates", "lock_traces", "upsert"]
+__all__ = [
+    "create_postgresql_engine",
+    "insert_ignoring_duplicates",
+    "lock_traces",
+    "positional_dialect",
+    "upsert",
+]
 
 DRIVER = "postgresql+psycopg"
 # First key of surefoot's advisory locks on traces, so they never collide with an application's
@@ -79,3 +86,10 @@ def upsert(
     """
     stmt = pg_insert(table)
     return stmt.on_conflict_do_update(index_elements=key, set_=dict(merge(stmt.excluded)))
+
+
+def positional_dialect() -> Dialect:
+    """The dialect to compile statements that are executed with tuples of values (``%s``,
+    with the casts SQLAlchemy renders for psycopg, e.g. ``::JSONB``)."""
+    dialect_class: Any = PGDialect_psycopg  # its constructor is untyped
+    return cast("Dialect", dialect_class(paramstyle="format"))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, literal, select, tuple_, update
 
 from surefoot.core import semconv
-from surefoot.store._aggregate import aggregate, merge_clause
-from surefoot.store._codec import denormalised, row_to_span, span_to_row
-from surefoot.store._engine import insert_ignoring_duplicates, lock_traces, upsert
+from surefoot.store._aggregate import TRACE_COLUMNS, aggregate, merge_clause
+from surefoot.store._codec import SpanRow, clean_text, denormalised, row_to_span, span_row
+from surefoot.store._engine import insert_ignoring_duplicates, lock_traces, prepare, upsert
 from surefoot.store._schema import spans, traces
 
 if TYPE_CHECKING:
@@ -18,34 +19,57 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Select
 
     from surefoot.core._records import JSONValue, SpanKind, SpanRecord
-    from surefoot.store._engine import Backend
+    from surefoot.store._engine import Backend, Prepared
 
 __all__ = ["count_spans", "patch_span", "read_trace", "scan_spans", "write_spans"]
-
-_KEY = ("trace_id", "span_id")
 
 
 def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRecord]) -> int:
     """Insert the spans not yet stored and fold them into their traces; returns how many."""
     if not batch:
         return 0
+    insert_spans, merge_traces = _statements(backend)
     # Sorted so concurrent writers take row locks in the same order; duplicates inside one batch
     # collapse here too (the last copy wins, as a replay would deliver the same span).
-    unique = {(span.trace_id, span.span_id): span for span in batch}
-    trace_ids = sorted({trace_id for trace_id, _ in unique})
-    # With the traces locked, the spans already stored cannot change under us; the rest is
-    # exactly what this transaction inserts, so only they are folded into the trace rows.
-    # (INSERT ... RETURNING would say the same, but is 3x slower on PostgreSQL for big batches.)
-    lock_traces(backend, connection, trace_ids)
+    unique: dict[tuple[str, str], tuple[SpanRecord, SpanRow]] = {}
+    for span in batch:
+        row = span_row(span)
+        unique[row.trace_id, row.span_id] = (span, row)
+    fresh = [unique[key] for key in sorted(unique)]
+    # With the traces locked, the spans already stored cannot change under us, so the spans this
+    # transaction inserts are exactly the ones to fold into the trace rows.
+    lock_traces(backend, connection, sorted({key[0] for key in unique}))
+    # Optimistically insert everything: when the row count says every span was new (the usual
+    # case) no read was needed. Otherwise (a replay) undo, read what is stored, insert the rest.
+    # (INSERT ... RETURNING would say which rows were new, but is 3x slower on PostgreSQL.)
+    savepoint = connection.begin_nested()
+    if insert_spans.execute(connection, [row for _, row in fresh]) == len(fresh):
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+        fresh = _not_stored(connection, fresh)
+        if not fresh:
+            return 0
+        insert_spans.execute(connection, [row for _, row in fresh])
+    merge_traces.execute(connection, aggregate(fresh))
+    return len(fresh)
+
+
+def _not_stored(
+    connection: Connection, pairs: list[tuple[SpanRecord, SpanRow]]
+) -> list[tuple[SpanRecord, SpanRow]]:
+    trace_ids = sorted({row.trace_id for _, row in pairs})
     known = select(spans.c.trace_id, spans.c.span_id).where(spans.c.trace_id.in_(trace_ids))
     existing = {(row.trace_id, row.span_id) for row in connection.execute(known)}
-    fresh = [span_to_row(unique[key]) for key in sorted(unique) if key not in existing]
-    if not fresh:
-        return 0
-    connection.execute(insert_ignoring_duplicates(backend, spans), fresh)
+    return [pair for pair in pairs if (pair[1].trace_id, pair[1].span_id) not in existing]
+
+
+@functools.cache
+def _statements(backend: Backend) -> tuple[Prepared, Prepared]:
+    """The span insert and the trace merge, compiled once per backend."""
+    insert_spans = prepare(backend, insert_ignoring_duplicates(backend, spans), SpanRow._fields)
     merge = upsert(backend, traces, ["trace_id"], lambda new: merge_clause(traces.c, new))
-    connection.execute(merge, aggregate(fresh))
-    return len(fresh)
+    return insert_spans, prepare(backend, merge, TRACE_COLUMNS)
 
 
 def read_trace(connection: Connection, trace_id: str) -> list[SpanRecord]:
@@ -120,6 +144,6 @@ def patch_span(
     }
     decision = patch.get(semconv.SF_DECISION_STATUS)
     if isinstance(decision, str):
-        deltas["decision_status"] = literal(decision)
+        deltas["decision_status"] = literal(clean_text(decision))
     connection.execute(update(traces).where(traces.c.trace_id == trace_id).values(**deltas))
     return True

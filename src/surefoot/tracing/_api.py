@@ -12,6 +12,7 @@ from surefoot.core._clock import SYSTEM_CLOCK
 from surefoot.core.config import Settings
 from surefoot.core.errors import StoreUnavailable
 from surefoot.tracing._journal import Journal
+from surefoot.tracing._orphans import PID_PREFIX
 from surefoot.tracing._prices import PriceTable
 from surefoot.tracing._processors import TruncatePayloads
 from surefoot.tracing._recorder import Recorder
@@ -196,7 +197,10 @@ class _DeferredStore:
 def _open_journal(settings: RecorderSettings) -> Journal:
     spool = _open_spool(settings.spool_dir)
     return Journal(
-        spool, max_memory_spans=settings.queue_size, max_spool_bytes=settings.spool_max_bytes
+        spool,
+        max_memory_spans=settings.queue_size,
+        max_spool_bytes=settings.spool_max_bytes,
+        root=settings.spool_dir,
     )
 
 
@@ -204,8 +208,9 @@ def _open_spool(directory: Path) -> Spool | None:
     try:
         return Spool(directory)
     except BlockingIOError:
-        # Another live process owns the folder: spool beside it, in a folder of our own.
-        own = directory / f"pid-{os.getpid()}"
+        # Another live process owns the folder: spool beside it, in a folder of our own (which
+        # whoever holds a spool here adopts if we die with spans in it).
+        own = directory / f"{PID_PREFIX}{os.getpid()}"
         logger.warning("surefoot: spool %s is in use by another process; using %s", directory, own)
         try:
             return Spool(own)

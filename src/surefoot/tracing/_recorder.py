@@ -8,7 +8,10 @@ Three stages, so that no stage can stall the one before it:
    the whole queue, runs sampling and the processors (redaction), and appends the result to the
    journal, which writes it to the on-disk spool before anything else happens to it.
 3. The store thread writes journal batches to the sink in order. When a write fails the batch
-   stays in the spool and is retried every ``retry_interval_s``, then replayed in order.
+   stays in the spool and is retried every ``retry_interval_s``, then replayed in order. A batch
+   the store refuses outright (a :class:`StoreError` other than being unreachable or needing a
+   migration) is bisected: the spans it accepts are written, the ones it refuses go to the
+   dead-letter file, so one bad span can neither block the spool nor be lost silently.
 
 So a span acknowledged by ``enqueue`` is on disk within ``flush_interval_s`` plus one drain.
 """
@@ -21,6 +24,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING
 
+from surefoot.core.errors import MigrationRequired, StoreError, StoreUnavailable
 from surefoot.tracing._exporters import ExportWorker
 from surefoot.tracing._payload import LogOnce, converted_attributes
 from surefoot.tracing._processors import Pipeline
@@ -91,6 +95,7 @@ class Recorder:
         self._written = 0
         self._store_failures = 0
         self._store_ok = True
+        self._dead_lettered = 0
         self._stopping = False
         self._stop_store = threading.Event()
         self._converted_at_start = converted_attributes.count
@@ -183,7 +188,7 @@ class Recorder:
         records, size = chunk.records, self._batch_size
         try:
             for i in range(0, len(records), size):
-                self.sink.write_spans(records[i : i + size])
+                self._write_batch(records[i : i + size])
         except Exception as exc:  # StoreUnavailable or anything else: spool and retry
             self._store_failures += 1
             if self._store_ok:
@@ -200,6 +205,44 @@ class Recorder:
             self._store_ok = True
             logger.warning("surefoot: store reachable again; replaying the spool")
         return True
+
+    def _write_batch(self, batch: list[SpanRecord]) -> None:
+        try:
+            self.sink.write_spans(batch)
+        except (StoreUnavailable, MigrationRequired):
+            raise  # the store, not the spans: retry the whole batch later
+        except StoreError as exc:
+            if len(batch) == 1:
+                self._dead_letter(batch, exc)
+                return
+            # Halve until the refused spans are alone: k bad spans cost O(k log n) writes, and
+            # the sink's idempotency makes a retry after a later outage harmless.
+            mid = len(batch) // 2
+            self._write_batch(batch[:mid])
+            self._write_batch(batch[mid:])
+
+    def _dead_letter(self, batch: list[SpanRecord], exc: StoreError) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        try:
+            path = self.journal.dead_letter(batch, reason, self.now_ns())
+        except OSError as write_error:
+            path, reason = None, f"{reason}; the dead-letter file failed too: {write_error}"
+        self._dead_lettered += len(batch)
+        if path is None:
+            # Nowhere to keep it: at least the log has what was lost.
+            logger.error(
+                "surefoot: the store refused span %s/%s and it could not be kept (%s)",
+                batch[0].trace_id,
+                batch[0].span_id,
+                reason,
+            )
+        elif self._dead_lettered == len(batch):
+            logger.error(
+                "surefoot: the store refused a span (%s); refused spans are moved to %s and "
+                "counted in stats().dead_lettered",
+                reason,
+                path,
+            )
 
     # ------------------------------------------------------------------ control
     def flush(self, timeout_s: float = 5.0) -> bool:
@@ -261,6 +304,8 @@ class Recorder:
             spooled=journal.spooled,
             replayed=journal.replayed,
             spool_corrupt=journal.corrupt,
+            adopted=journal.adopted,
+            dead_lettered=self._dead_lettered,
             spool_bytes=journal.spool_bytes,
             store_failures=self._store_failures,
             store_available=self._store_ok,

@@ -16,6 +16,7 @@ Not thread-safe on its own: the journal calls it under its lock.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -78,12 +79,21 @@ class Spool:
     Args:
         directory: the spool folder; created if missing.
         segment_bytes: size past which a new segment file is started.
+        create: create ``directory`` when missing; when false a missing folder raises
+            ``FileNotFoundError`` (adopting another process's spool must not resurrect it).
+
+    Raises:
+        BlockingIOError: another live process holds the folder.
+        OSError: the folder cannot be created or read.
     """
 
-    def __init__(self, directory: Path, *, segment_bytes: int = 16 << 20) -> None:
+    def __init__(
+        self, directory: Path, *, segment_bytes: int = 16 << 20, create: bool = True
+    ) -> None:
         self.directory = directory
         self._segment_bytes = segment_bytes
-        directory.mkdir(parents=True, exist_ok=True)
+        if create:
+            directory.mkdir(parents=True, exist_ok=True)
         # One process per spool folder: two writers would interleave records and replay each
         # other's half-committed work. BlockingIOError tells the caller to pick another folder.
         self._lock_fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -160,6 +170,20 @@ class Spool:
         if self._sizes.get(self._active) == 0:
             self._unlink(self._active)
         os.close(self._lock_fd)  # closing releases the flock
+
+    def remove(self) -> None:
+        """Delete every segment and the folder itself (an adopted spool, once replayed).
+
+        The files go while the lock is still held, so no other process can adopt them halfway.
+        A folder holding anything else (or recreated meanwhile) is left in place.
+        """
+        os.close(self._fd)
+        for seg in list(self._sizes):
+            self._unlink(seg)
+        with contextlib.suppress(OSError):
+            (self.directory / ".lock").unlink()
+            self.directory.rmdir()
+        os.close(self._lock_fd)
 
     def _read_record(self, seg: int, off: int) -> tuple[bytes | None, int]:
         limit = self._sizes[seg]

@@ -25,6 +25,9 @@ class RecorderStats:
         spooled: spans appended to the on-disk spool (every span, before its store write).
         replayed: spans read back from the spool for the store (after an outage or backlog).
         spool_corrupt: corrupt spool records skipped during replay.
+        adopted: spans replayed from orphaned spools (``pid-*`` folders of processes that died).
+        dead_lettered: spans the store refused (not for being unreachable), moved to the
+            dead-letter file in the spool folder.
         spool_bytes: size of the spool on disk.
         store_failures: failed store writes (each retried later).
         store_available: whether the last store write succeeded.
@@ -47,6 +50,8 @@ class RecorderStats:
     spooled: int = 0
     replayed: int = 0
     spool_corrupt: int = 0
+    adopted: int = 0
+    dead_lettered: int = 0
     spool_bytes: int = 0
     store_failures: int = 0
     store_available: bool = True
