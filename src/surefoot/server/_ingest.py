@@ -30,13 +30,11 @@ from surefoot.server._otlp_decode import (
 )
 from surefoot.server._otlp_spans import MappedBatch, map_export_request
 from surefoot.server._state import ServerState, server_state
-from surefoot.tracing import RedactPII, RedactSecrets, TruncatePayloads
-from surefoot.tracing._processors import Pipeline
+from surefoot.tracing import Pipeline, default_processors
 
 if TYPE_CHECKING:
     from surefoot.core.config import TracingSettings
     from surefoot.store import Store
-    from surefoot.tracing import Processor
 
 __all__ = ["IngestWriter", "router"]
 
@@ -63,17 +61,6 @@ _OTLP_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     **error_responses(400, 401, 403, 413, 415, 429, 503),
 }
-
-
-def default_processors(tracing: TracingSettings) -> list[Processor]:
-    """The built-in processors the tracing settings ask for, in the recorder's order."""
-    processors: list[Processor] = []
-    if tracing.redact_secrets:
-        processors.append(RedactSecrets())
-    if tracing.redact_pii:
-        processors.append(RedactPII())
-    processors.append(TruncatePayloads(tracing.max_payload_chars))
-    return processors
 
 
 class IngestWriter:

@@ -19,7 +19,6 @@ from prometheus_client.registry import Collector
 
 from surefoot import tracing
 from surefoot.guard import BreakerState
-from surefoot.tracing._state import STATE
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -110,7 +109,7 @@ class RecorderCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         """The recorder's metrics; none while tracing is not initialised in this process."""
-        if STATE.recorder is None:
+        if not tracing.is_initialised():
             return
         stats = tracing.stats()
         counters = {

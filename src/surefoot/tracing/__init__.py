@@ -12,12 +12,20 @@ without forcing a store on their users::
 
 from typing import TYPE_CHECKING, Any
 
-from surefoot.tracing._api import flush, init, reset, shutdown, stats
+from surefoot.tracing._api import (
+    default_processors,
+    flush,
+    init,
+    is_initialised,
+    reset,
+    shutdown,
+    stats,
+)
 from surefoot.tracing._context import ContextThreadPoolExecutor, wrap
 from surefoot.tracing._decorator import trace
 from surefoot.tracing._exporters import ExportResult, SpanExporter
 from surefoot.tracing._prices import Price, PriceTable, Usage
-from surefoot.tracing._processors import DropSpan, Processor, TruncatePayloads
+from surefoot.tracing._processors import DropSpan, Pipeline, Processor, TruncatePayloads
 from surefoot.tracing._redact import RedactPII, RedactSecrets, luhn_valid
 from surefoot.tracing._sampling import TraceSampler, sampled_in
 from surefoot.tracing._span import NoopSpan, Span, current_span, span
@@ -33,6 +41,7 @@ __all__ = [
     "ExportResult",
     "NoopSpan",
     "OtlpExporter",
+    "Pipeline",
     "Price",
     "PriceTable",
     "Processor",
@@ -45,8 +54,10 @@ __all__ = [
     "TruncatePayloads",
     "Usage",
     "current_span",
+    "default_processors",
     "flush",
     "init",
+    "is_initialised",
     "luhn_valid",
     "record_decision",
     "record_usage",

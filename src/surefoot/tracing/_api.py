@@ -101,16 +101,30 @@ def build_recorder(
     """A started recorder with the built-in processors the settings ask for after ``processors``:
     secret redaction, PII redaction, then the payload size cap (redaction first, so that a cut
     can never leave half a secret unrecognised)."""
-    pipeline: list[Processor] = list(processors)
-    if tracing.redact_secrets:
-        pipeline.append(RedactSecrets())
-    if tracing.redact_pii:
-        pipeline.append(RedactPII())
-    pipeline.append(TruncatePayloads(tracing.max_payload_chars))
+    pipeline = [*processors, *default_processors(tracing)]
     sampler = TraceSampler(tracing.sample_rate, clock) if tracing.sample_rate < 1 else None
     return Recorder(
         sink, journal, settings, clock, processors=pipeline, sampler=sampler, exporters=exporters
     )
+
+
+def default_processors(tracing: TracingSettings) -> list[Processor]:
+    """The built-in processors the settings ask for, in order: secret redaction, PII redaction,
+    then the payload size cap (redaction first, so that a cut can never leave half a secret
+    unrecognised). Anything that records spans outside the recorder (e.g. OTLP ingest) runs these.
+    """
+    built: list[Processor] = []
+    if tracing.redact_secrets:
+        built.append(RedactSecrets())
+    if tracing.redact_pii:
+        built.append(RedactPII())
+    built.append(TruncatePayloads(tracing.max_payload_chars))
+    return built
+
+
+def is_initialised() -> bool:
+    """Whether :func:`init` has installed a recorder (tracing records rather than no-ops)."""
+    return STATE.recorder is not None
 
 
 def flush(timeout_s: float = 5.0) -> bool:
