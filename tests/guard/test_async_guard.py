@@ -7,7 +7,7 @@ import asyncio
 from tests.guard._helpers import request, scripted
 
 from surefoot.core import DecisionStatus, FakeClock, ProviderUnavailable, SystemClock
-from surefoot.guard import Guard, StaticMessage, Upstream, WaitFixed
+from surefoot.guard import Bulkhead, Guard, StaticMessage, Upstream, WaitFixed
 from surefoot.providers import CallableProvider, ChatRequest
 
 
@@ -37,3 +37,32 @@ async def test_async_enforces_the_attempt_timeout() -> None:
     assert result.content == "fast"
     assert result.decision.status is DecisionStatus.FALLBACK
     assert result.attempts[0].error == "ProviderTimeout"
+
+
+async def test_a_timed_out_call_is_not_waited_for_while_it_unwinds() -> None:
+    """The decision does not wait for a timed-out call's slow cleanup, and the call keeps its
+    bulkhead slot until that cleanup has really ended."""
+    may_finish, finished = asyncio.Event(), asyncio.Event()
+
+    async def stubborn(req: ChatRequest) -> str:
+        try:
+            await asyncio.sleep(60)
+        finally:
+            await may_finish.wait()  # a slow cleanup, like closing a connection
+            finished.set()
+        return "late"
+
+    bulkhead = Bulkhead(max_concurrent=1)
+    guard = Guard(
+        [Upstream(CallableProvider(stubborn), timeout_s=0.01, bulkhead=bulkhead)],
+        fallbacks=[StaticMessage("fast")],
+        deadline_s=0.05,
+        clock=SystemClock(),
+    )
+    result = await asyncio.wait_for(guard.acomplete(request()), 10.0)
+    assert result.content == "fast"
+    assert bulkhead.in_flight == 1
+    may_finish.set()
+    await asyncio.wait_for(finished.wait(), 10.0)
+    await asyncio.sleep(0)  # the slot is given back by the call's done callback
+    assert bulkhead.in_flight == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -14,6 +15,7 @@ from surefoot.providers import (
     Choice,
     ClassifierProvider,
     EmbeddingRequest,
+    ModelRef,
 )
 
 REQUEST = ChatRequest(model="py-1", messages=[{"role": "user", "content": "great product"}])
@@ -121,3 +123,21 @@ def test_zero_probabilities_stay_finite() -> None:
     response = ClassifierProvider(lambda rows: [[1.0, 0.0]], ["a", "b"]).complete(REQUEST)
     logprobs = response.choices[0].logprobs
     assert logprobs is not None and math.isfinite(logprobs[0].top_logprobs[-1].logprob)
+
+
+def test_complete_checked_returns_the_pin_check_it_recorded() -> None:
+    """complete_checked hands back the served-model check next to the response, made once."""
+    choice = Choice(index=0, content="hi", finish_reason="stop")
+    provider = CallableProvider(lambda r: ChatResponse(id="r", model="other-1", choices=(choice,)))
+    pinned = dataclasses.replace(REQUEST, pin=ModelRef.parse("local:m-1"))
+    response, check = provider.complete_checked(pinned)
+    assert response.model == "other-1"
+    assert (check.matches, check.expected, check.served_model) == (False, "m-1", "other-1")
+    assert provider.pins.mismatches == 1
+
+
+async def test_acomplete_checked_returns_the_pin_check_too() -> None:
+    """The async twin returns the same check."""
+    provider = CallableProvider(lambda r: "fine")
+    response, check = await provider.acomplete_checked(REQUEST)
+    assert check.matches and check.served_model == response.model

@@ -125,7 +125,8 @@ class CircuitBreaker:
                 allowed = True
             else:
                 allowed = False
-        self._notify(change)
+        if change is not None:
+            self._notify(change)
         return allowed
 
     def release(self) -> None:
@@ -156,8 +157,9 @@ class CircuitBreaker:
                 later = self._fill_window(failed=failed, slow=slow)
             else:
                 later = None  # a call admitted before the breaker opened: already judged
-        self._notify(change)
-        self._notify(later)
+        if change is not None or later is not None:
+            self._notify(change)
+            self._notify(later)
 
     def _settle_probe(self, *, failed: bool) -> tuple[BreakerState, BreakerState] | None:
         self._probes_in_flight = max(self._probes_in_flight - 1, 0)
@@ -199,8 +201,11 @@ class CircuitBreaker:
 
     def _advance(self) -> tuple[BreakerState, tuple[BreakerState, BreakerState] | None]:
         # Open turns half-open lazily, on the first look after the cool-down: no timer thread.
-        cooled = self.clock.monotonic() >= self._opened_at_s + self._current_cool_down_s
-        if self._state is BreakerState.OPEN and cooled:
+        # Only an open breaker reads the clock: closed is the state of nearly every call.
+        if (
+            self._state is BreakerState.OPEN
+            and self.clock.monotonic() >= self._opened_at_s + self._current_cool_down_s
+        ):
             change = self._move(BreakerState.HALF_OPEN)
             return self._state, change
         return self._state, None

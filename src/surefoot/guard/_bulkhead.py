@@ -11,9 +11,10 @@ __all__ = ["Bulkhead"]
 class Bulkhead:
     """At most ``max_concurrent`` calls in flight; waiting for a slot is bounded by a timeout.
 
-    Sync callers share a thread semaphore; async callers share an asyncio semaphore per event
-    loop. The two are limited separately, each to ``max_concurrent``, because a thread cannot
-    wait on an asyncio primitive without blocking the loop.
+    Sync callers share a counter under a lock (a condition to wait on when full); async callers
+    share an asyncio semaphore per event loop. The two are limited separately, each to
+    ``max_concurrent``, because a thread cannot wait on an asyncio primitive without blocking
+    the loop.
 
     Args:
         max_concurrent: calls allowed in flight at once.
@@ -23,10 +24,12 @@ class Bulkhead:
     def __init__(self, max_concurrent: int = 16, max_wait_s: float = 0.0) -> None:
         self.max_concurrent = max_concurrent
         self.max_wait_s = max_wait_s
-        self._sync = threading.BoundedSemaphore(max_concurrent)
         self._async: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
         self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
         self._in_flight = 0
+        self._sync_in_flight = 0
+        self._sync_waiting = 0
 
     @property
     def in_flight(self) -> int:
@@ -35,16 +38,37 @@ class Bulkhead:
 
     def acquire(self, timeout_s: float) -> bool:
         """Take a slot, waiting at most ``min(timeout_s, max_wait_s)``; False when full."""
-        wait_s = max(min(timeout_s, self.max_wait_s), 0.0)
-        ok = self._sync.acquire(timeout=wait_s) if wait_s > 0 else self._sync.acquire(False)
-        if ok:
-            self._count(1)
-        return ok
+        # One lock round trip when a slot is free: this runs on every guarded call.
+        with self._lock:
+            if self._sync_in_flight >= self.max_concurrent:
+                wait_s = max(min(timeout_s, self.max_wait_s), 0.0)
+                if wait_s <= 0 or not self._wait_for_slot(wait_s):
+                    return False
+            self._sync_in_flight += 1
+            self._in_flight += 1
+            return True
 
     def release(self) -> None:
-        """Give a sync slot back."""
-        self._count(-1)
-        self._sync.release()
+        """Give a sync slot back.
+
+        Raises:
+            ValueError: no sync slot is held.
+        """
+        with self._lock:
+            if self._sync_in_flight <= 0:
+                raise ValueError("Bulkhead.release() without a matching acquire()")
+            self._sync_in_flight -= 1
+            self._in_flight -= 1
+            if self._sync_waiting:
+                self._freed.notify()
+
+    def _wait_for_slot(self, wait_s: float) -> bool:
+        # Called with the lock held; Condition.wait releases it while waiting.
+        self._sync_waiting += 1
+        try:
+            return self._freed.wait_for(lambda: self._sync_in_flight < self.max_concurrent, wait_s)
+        finally:
+            self._sync_waiting -= 1
 
     async def aacquire(self, timeout_s: float) -> bool:
         """Take an async slot, waiting at most ``min(timeout_s, max_wait_s)``; False when full."""

@@ -23,25 +23,26 @@ from surefoot.core.errors import (
     SurefootError,
     ValidationFailed,
 )
-from surefoot.guard._cost import Reservation, actual_usd, worst_case_usd
 from surefoot.guard._judge import Evidence, Verdict, judge
+from surefoot.guard._ledger import Ledger
 from surefoot.guard._onfail import build_reask
 from surefoot.guard._policies import RetryState, never_retryable
 from surefoot.guard._result import (
     Action,
     AttemptOutcome,
-    AttemptRecord,
     DoAttempt,
     DoFallback,
     DoSleep,
     Finish,
+    attempt_request,
 )
 from surefoot.providers import check_served
 
 if TYPE_CHECKING:
     from surefoot.core._clock import Clock
     from surefoot.guard._config import GuardConfig, Lane
-    from surefoot.providers import ChatRequest, ChatResponse
+    from surefoot.guard._result import AttemptRecord
+    from surefoot.providers import ChatRequest, ChatResponse, PinCheck
 
 __all__ = ["Run"]
 
@@ -68,13 +69,13 @@ class Run:
         self.streamed = streamed
         self.started_s = clock.monotonic()
         self.reasons: list[str] = []
-        self.attempts: list[AttemptRecord] = []
+        self._ledger = Ledger(config, key)
+        self.attempts: list[AttemptRecord] = self._ledger.attempts
         self._lane_index = 0
         self._on_lane = 0  # attempts on the current lane
         self._reasks = 0
         self._pending: ChatRequest = request
         self._fallback_index = 0
-        self._reservation: Reservation | None = None
         self._last_error: SurefootError | None = None
         self._reasking = False
 
@@ -107,14 +108,15 @@ class Run:
     def after_attempt(self, action: DoAttempt, outcome: AttemptOutcome) -> Action:
         """After a :class:`DoAttempt`: settle, then retry, judge the answer or move on."""
         lane = action.lane
-        self._record(action, outcome)
-        self._settle(lane, outcome.response)
+        reask, self._reasking = self._reasking, False
+        self._ledger.record(action, outcome, reask=reask)
+        self._ledger.settle(lane, outcome.response)
         if outcome.rejected is not None:
             lane.breaker.release()
             return self._next_lane(f"{lane.name}:{outcome.rejected}")
         if outcome.response is not None:
             lane.breaker.record_success(outcome.duration_s)
-            return self._after_response(lane, outcome.response)
+            return self._after_response(lane, outcome.response, outcome.pin)
         error = outcome.error
         if isinstance(error, ContentFiltered | InvalidInput):
             lane.breaker.release()  # the upstream is healthy; the request is the problem
@@ -139,7 +141,8 @@ class Run:
         lanes = self.config.lanes
         while self._lane_index < len(lanes):
             lane = lanes[self._lane_index]
-            if self.remaining_s <= self.config.min_attempt_s:
+            remaining_s = self.remaining_s
+            if remaining_s <= self.config.min_attempt_s:
                 self.reasons.append("deadline_exhausted")
                 self._last_error = DeadlineExceeded(
                     f"the deadline of {self.config.deadline_s}s passed before an answer"
@@ -151,24 +154,19 @@ class Run:
                 self._advance_lane()
                 first = True
                 continue
-            refused = self._reserve(lane)
+            refused = self._ledger.reserve(lane, self._pending)
             if refused is not None:
                 lane.breaker.release()
-                return refused
+                return self._refuse(*refused)
             if first:
                 lane.retry_budget.record_request()
-            return self._attempt(lane)
+            return self._attempt(lane, remaining_s)
         return self._next_fallback()
 
-    def _attempt(self, lane: Lane) -> DoAttempt:
+    def _attempt(self, lane: Lane, remaining_s: float) -> DoAttempt:
         self._on_lane += 1
-        timeout_s = max(min(lane.timeout_s, self.remaining_s), 0.0)
-        request = self._pending
-        if lane.ref is not None:
-            ref = lane.ref
-            request = dataclasses.replace(request, model=ref.model, pin=ref, timeout_s=timeout_s)
-        else:
-            request = dataclasses.replace(request, timeout_s=timeout_s)
+        timeout_s = max(min(lane.timeout_s, remaining_s), 0.0)
+        request = attempt_request(self._pending, lane.ref, timeout_s)
         return DoAttempt(lane, request, timeout_s, len(self.attempts) + 1)
 
     def _after_error(self, lane: Lane, error: BaseException | None) -> Action:
@@ -206,9 +204,10 @@ class Run:
         self._pending = self.base
 
     # ------------------------------------------------------------------ answers
-    def _after_response(self, lane: Lane, response: ChatResponse) -> Action:
+    def _after_response(self, lane: Lane, response: ChatResponse, pin: PinCheck | None) -> Action:
         if lane.ref is not None:
-            check = check_served(lane.ref, response.model, response.system_fingerprint)
+            # The provider already checked its answer against the pin the attempt carried.
+            check = pin or check_served(lane.ref, response.model, response.system_fingerprint)
             if not check.matches:
                 self.reasons.append(
                     f"model_mismatch:expected={check.expected}:served={check.served_model}"
@@ -284,61 +283,6 @@ class Run:
         caveat: str | None = None,
     ) -> Decision:
         return Decision(status, confidence, tuple(self.reasons), caveat, served_by)
-
-    # ------------------------------------------------------------------ bookkeeping
-    def _reserve(self, lane: Lane) -> Finish | None:
-        budget = self.config.cost
-        if budget is None or lane.price is None:
-            return None
-        counter = self.config.context.count if self.config.context else _rough_count
-        request = self._pending
-        max_tokens = request.max_tokens or self.config.default_max_tokens
-        model = lane.ref.model if lane.ref else request.model
-        try:
-            worst = worst_case_usd(lane.price, model, counter(request.messages), max_tokens)
-        except BudgetExceeded as exc:
-            return self._refuse(exc, "cost_budget:unknown_price")
-        held = budget.reserve(worst, key=self.key)
-        if isinstance(held, str):
-            limit = held.split(":")[1]
-            error = BudgetExceeded(f"a call to {lane.name!r} may cost ${worst:.6f}, over {limit}")
-            return self._refuse(error, held)
-        self._reservation = held
-        return None
-
-    def _settle(self, lane: Lane, response: ChatResponse | None) -> None:
-        held, self._reservation = self._reservation, None
-        budget = self.config.cost
-        if held is None or budget is None or lane.price is None:
-            return
-        cost = actual_usd(lane.price, response.model, response.usage) if response else 0.0
-        budget.settle(held, cost)
-
-    def _record(self, action: DoAttempt, outcome: AttemptOutcome) -> None:
-        if outcome.rejected is not None:
-            kind, error = "rejected", outcome.rejected
-        elif outcome.response is not None:
-            kind, error = "ok", None
-        else:
-            kind, error = "error", type(outcome.error).__name__
-        served = outcome.response.model if outcome.response else None
-        reask, self._reasking = self._reasking, False
-        self.attempts.append(
-            AttemptRecord(
-                action.lane.name,
-                action.number,
-                kind,
-                outcome.duration_s,
-                action.timeout_s,
-                error,
-                served,
-                reask,
-            )
-        )
-
-
-def _rough_count(messages: object) -> int:
-    return len(str(messages)) // 3
 
 
 def _as_surefoot_error(error: BaseException | None) -> SurefootError:

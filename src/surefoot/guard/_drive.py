@@ -7,8 +7,9 @@ in :mod:`surefoot.guard._decide`. The two loops are twins line for line.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from surefoot.core.errors import ProviderError, ProviderTimeout, SurefootError
 from surefoot.guard import _trace
@@ -19,9 +20,10 @@ if TYPE_CHECKING:
     from surefoot.guard._config import Lane
     from surefoot.guard._decide import Run
 
-__all__ = ["arun", "ask_fallback", "run", "wrap_foreign"]
+__all__ = ["arun", "ask_fallback", "run", "within", "wrap_foreign"]
 
 _log = logging.getLogger("surefoot.guard")
+_T = TypeVar("_T")
 
 
 def run(core: Run, clock: Clock) -> Finish:
@@ -63,12 +65,12 @@ def attempt(action: DoAttempt, clock: Clock) -> AttemptOutcome:
     try:
         with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
             try:
-                response = lane.provider.complete(action.request)
+                response, pin = lane.provider.complete_checked(action.request)
             except Exception as exc:  # the boundary to provider code: every failure is an outcome
                 error = wrap_foreign(exc, lane)
                 span.record_error(error)
                 return AttemptOutcome(clock.monotonic() - started_s, error=error)
-            return AttemptOutcome(clock.monotonic() - started_s, response=response)
+            return AttemptOutcome(clock.monotonic() - started_s, response=response, pin=pin)
     finally:
         lane.bulkhead.release()
 
@@ -79,18 +81,42 @@ async def aattempt(action: DoAttempt, clock: Clock) -> AttemptOutcome:
     started_s = clock.monotonic()
     if not await lane.bulkhead.aacquire(action.timeout_s):
         return AttemptOutcome(clock.monotonic() - started_s, rejected="bulkhead_full")
+    with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
+        call = asyncio.ensure_future(lane.provider.acomplete_checked(action.request))
+        call.add_done_callback(functools.partial(_call_ended, lane))
+        try:
+            response, pin = await within(call, action.timeout_s)
+        except Exception as exc:  # the boundary to provider code: every failure is an outcome
+            error = wrap_foreign(exc, lane, timeout_s=action.timeout_s)
+            span.record_error(error)
+            return AttemptOutcome(clock.monotonic() - started_s, error=error)
+        return AttemptOutcome(clock.monotonic() - started_s, response=response, pin=pin)
+
+
+async def within(call: asyncio.Future[_T], timeout_s: float) -> _T:
+    """``call``'s result, or ``TimeoutError`` after ``timeout_s``.
+
+    Unlike :func:`asyncio.wait_for`, a timed-out call is cancelled but not waited for: its
+    cleanup (httpx closing the connection) takes several event loop turns, and on a busy loop
+    those turns would push the answer past the request's deadline.
+    """
     try:
-        with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
-            try:
-                call = lane.provider.acomplete(action.request)
-                response = await asyncio.wait_for(call, timeout=action.timeout_s)
-            except Exception as exc:  # the boundary to provider code: every failure is an outcome
-                error = wrap_foreign(exc, lane, timeout_s=action.timeout_s)
-                span.record_error(error)
-                return AttemptOutcome(clock.monotonic() - started_s, error=error)
-            return AttemptOutcome(clock.monotonic() - started_s, response=response)
-    finally:
-        lane.bulkhead.arelease()
+        await asyncio.wait((call,), timeout=timeout_s)
+    except asyncio.CancelledError:
+        call.cancel()  # the caller gave up on the request: give up on the call too
+        raise
+    if not call.done():
+        call.cancel()
+        raise TimeoutError
+    return call.result()
+
+
+def _call_ended(lane: Lane, call: asyncio.Future[object]) -> None:
+    # The bulkhead slot is held until the call really ends, even one the guard stopped waiting
+    # for, so abandoned calls still count against the upstream's concurrency.
+    lane.bulkhead.arelease()
+    if not call.cancelled():
+        call.exception()  # retrieved: an abandoned call's late failure is not worth a warning
 
 
 def wrap_foreign(exc: Exception, lane: Lane, *, timeout_s: float = 0.0) -> SurefootError:

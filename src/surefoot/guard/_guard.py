@@ -41,6 +41,7 @@ _log = logging.getLogger("surefoot.guard")
 
 FallbackLike = Fallback | Callable[[ChatRequest], "str | None"]
 ScorerLike = Scorer | tuple[float, Scorer]
+_NO_EVIDENCE = Evidence()
 
 
 class Guard:
@@ -138,7 +139,7 @@ class Guard:
                 is the best explanation.
         """
         core = self._run(request, key, passages, passage_scores, streamed=False)
-        with _trace.guard_span(self.name, _trace_input(request)) as span:
+        with _trace.guard_span(self.name, request) as span:
             finish = _drive.run(core, self.clock)
             return self._finish(span, core, request, finish)
 
@@ -152,7 +153,7 @@ class Guard:
     ) -> GuardResult:
         """Async twin of :meth:`complete`."""
         core = self._run(request, key, passages, passage_scores, streamed=False)
-        with _trace.guard_span(self.name, _trace_input(request)) as span:
+        with _trace.guard_span(self.name, request) as span:
             finish = await _drive.arun(core, self.clock)
             return self._finish(span, core, request, finish)
 
@@ -180,7 +181,7 @@ class Guard:
         *,
         streamed: bool,
     ) -> Run:
-        evidence = Evidence(tuple(passages), tuple(scores))
+        evidence = Evidence(tuple(passages), tuple(scores)) if passages or scores else _NO_EVIDENCE
         return Run(self.config, request, self.clock, key=key, evidence=evidence, streamed=streamed)
 
     def _finish(
@@ -230,7 +231,3 @@ def _as_policy(validation: ValidationPolicy | ValidatorBase) -> ValidationPolicy
     if isinstance(validation, ValidationPolicy):
         return validation
     return ValidationPolicy(validation)
-
-
-def _trace_input(request: ChatRequest) -> list[dict[str, object]]:
-    return [dict(m) for m in request.messages]

@@ -121,8 +121,10 @@ def judge(
             return verdict
         reasons.append(f"validation_fixed:{validation.name}")
         content = fixed
-    item = ScoreInput(content, response, validation, evidence.passages, evidence.passage_scores)
-    score = _score(config, item, reasons)
+    score = None
+    if config.scorers:
+        item = ScoreInput(content, response, validation, evidence.passages, evidence.passage_scores)
+        score = _score(config, item, reasons)
     route = config.routing.route(score)
     if score is not None:
         reasons.append(f"confidence:{score:.3f}")

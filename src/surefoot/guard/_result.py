@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from surefoot.core._records import Decision, DecisionStatus
+from surefoot.providers import ChatRequest
 
 if TYPE_CHECKING:
     from surefoot.core.errors import SurefootError
     from surefoot.guard._config import Fallback, Lane
-    from surefoot.providers import ChatRequest, ChatResponse
+    from surefoot.providers import ChatResponse, ModelRef, PinCheck
 
 __all__ = [
     "Action",
@@ -21,6 +22,7 @@ __all__ = [
     "DoSleep",
     "Finish",
     "GuardResult",
+    "attempt_request",
 ]
 
 
@@ -95,6 +97,30 @@ class DoAttempt:
     number: int
 
 
+def attempt_request(request: ChatRequest, ref: ModelRef | None, timeout_s: float) -> ChatRequest:
+    """``request`` as one attempt sends it: with the lane's pinned model and its own timeout."""
+    # Spelled out rather than dataclasses.replace: this runs on every attempt, and replace costs
+    # a third more. tests/guard/test_attempt_request.py fails if a new field is not carried.
+    return ChatRequest(
+        model=request.model if ref is None else ref.model,
+        messages=request.messages,
+        temperature=request.temperature,
+        top_p=request.top_p,
+        max_tokens=request.max_tokens,
+        stop=request.stop,
+        seed=request.seed,
+        n=request.n,
+        response_format=request.response_format,
+        logprobs=request.logprobs,
+        top_logprobs=request.top_logprobs,
+        tools=request.tools,
+        tool_choice=request.tool_choice,
+        extra_body=request.extra_body,
+        timeout_s=timeout_s,
+        pin=request.pin if ref is None else ref,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class DoSleep:
     """Wait ``seconds`` before the next attempt."""
@@ -129,7 +155,8 @@ class AttemptOutcome:
     """What the driver saw when it carried out a :class:`DoAttempt`.
 
     Exactly one of ``response``, ``error`` and ``rejected`` is set. ``after_first_token`` marks
-    a stream that failed after the caller already received text.
+    a stream that failed after the caller already received text. ``pin`` is the provider's own
+    served-model check of ``response``, when the driver got one; the core checks it otherwise.
     """
 
     duration_s: float
@@ -137,3 +164,4 @@ class AttemptOutcome:
     error: BaseException | None = None
     rejected: str | None = None
     after_first_token: bool = False
+    pin: PinCheck | None = None

@@ -77,7 +77,7 @@ class GuardStream:
 
     def __iter__(self) -> Iterator[ChatChunk]:
         core, clock = self._core, self._guard.clock
-        with _trace.guard_span(self._guard.name, _trace_input(self._request)) as span:
+        with _trace.guard_span(self._guard.name, self._request) as span:
             action = core.begin()
             while not isinstance(action, Finish):
                 if isinstance(action, DoAttempt):
@@ -127,7 +127,7 @@ class AsyncGuardStream:
 
     async def __aiter__(self) -> AsyncIterator[ChatChunk]:
         core, clock = self._core, self._guard.clock
-        with _trace.guard_span(self._guard.name, _trace_input(self._request)) as span:
+        with _trace.guard_span(self._guard.name, self._request) as span:
             action = core.begin()
             while not isinstance(action, Finish):
                 if isinstance(action, DoAttempt):
@@ -172,8 +172,9 @@ async def _first_within(
     chunks: AsyncIterator[ChatChunk], timeout_s: float
 ) -> AsyncIterator[ChatChunk]:
     # Only the wait for the first chunk is bounded here; later reads are the provider's timeout.
+    # As for complete calls, a timed-out read is cancelled, not waited for while it unwinds.
     try:
-        first = await asyncio.wait_for(anext(chunks), timeout=timeout_s)
+        first = await _drive.within(asyncio.ensure_future(anext(chunks)), timeout_s)
     except StopAsyncIteration:
         return
     yield first
@@ -185,7 +186,3 @@ def _raise_if_cut(action: Finish) -> None:
     # Text already reached the caller, so silence would pass a cut answer off as a whole one.
     if "stream_interrupted" in action.decision.reasons and action.error is not None:
         raise action.error
-
-
-def _trace_input(request: ChatRequest) -> list[dict[str, object]]:
-    return [dict(m) for m in request.messages]

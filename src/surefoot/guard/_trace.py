@@ -1,22 +1,21 @@
 """Every call from the guard into :mod:`surefoot.tracing` goes through here.
 
 Keeping them in one module makes a change of the tracing API one edit. Until
-``surefoot.tracing.init()`` the spans are shared no-ops and cost next to nothing.
+``surefoot.tracing.init()`` the spans are one shared no-op: nothing below builds attributes or
+copies the prompt unless the span records, so an untraced request pays a few calls and no more.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from surefoot import tracing
 from surefoot.core import semconv as sc
 from surefoot.core._records import Decision, SpanKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from surefoot.guard._validators import ValidationResult
+    from surefoot.providers import ChatRequest
 
 __all__ = [
     "attempt_span",
@@ -30,27 +29,30 @@ __all__ = [
 Span = tracing.Span
 
 
-@contextmanager
-def guard_span(name: str, request_input: Any) -> Iterator[Span]:
-    """The ``guard`` span of one request; attempts and validations are its children."""
-    with tracing.span(name, kind=SpanKind.GUARD, input=request_input) as span:
-        yield span
+def guard_span(name: str, request: ChatRequest) -> Span:
+    """The ``guard`` span of one request (input: its messages); enter it with ``with``."""
+    span = tracing.span(name, kind=SpanKind.GUARD)
+    if span.is_recording:
+        span.set_input([dict(m) for m in request.messages])
+    return span
 
 
-@contextmanager
-def attempt_span(upstream: str, number: int, timeout_s: float) -> Iterator[Span]:
+def attempt_span(upstream: str, number: int, timeout_s: float) -> Span:
     """The span of one attempt; the provider's ``llm`` span nests inside it."""
-    attributes = {sc.SF_UPSTREAM: upstream, sc.SF_ATTEMPT: number, "surefoot.timeout_s": timeout_s}
-    with tracing.span(f"attempt {upstream}", attributes=attributes) as span:
-        yield span
+    span = tracing.span(f"attempt {upstream}")
+    if span.is_recording:
+        span.set_attributes(
+            {sc.SF_UPSTREAM: upstream, sc.SF_ATTEMPT: number, "surefoot.timeout_s": timeout_s}
+        )
+    return span
 
 
-@contextmanager
-def validation_span(on_fail: str) -> Iterator[Span]:
+def validation_span(on_fail: str) -> Span:
     """The ``validation`` span of one validator run."""
-    attributes = {"surefoot.validation.on_fail": on_fail}
-    with tracing.span("validation", kind=SpanKind.VALIDATION, attributes=attributes) as span:
-        yield span
+    span = tracing.span("validation", kind=SpanKind.VALIDATION)
+    if span.is_recording:
+        span.set_attribute("surefoot.validation.on_fail", on_fail)
+    return span
 
 
 def record_validation(span: Span, result: ValidationResult) -> None:

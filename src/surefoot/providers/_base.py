@@ -1,9 +1,10 @@
 """The provider interface: one base class every model client derives from.
 
 Callers (the guard, the gateway, users) use the public methods: :meth:`Provider.complete`,
-:meth:`~Provider.acomplete`, :meth:`~Provider.stream`, :meth:`~Provider.astream`,
-:meth:`~Provider.embed`, :meth:`~Provider.aembed`, :meth:`~Provider.close` and
-:meth:`~Provider.aclose`, or the provider as a (async) context manager. Every public call
+:meth:`~Provider.acomplete` (and their ``*_checked`` forms, which also return the pin check),
+:meth:`~Provider.stream`, :meth:`~Provider.astream`, :meth:`~Provider.embed`,
+:meth:`~Provider.aembed`, :meth:`~Provider.close` and :meth:`~Provider.aclose`, or the provider
+as a (async) context manager. Every public call
 
 * opens one ``llm`` (or ``embedding``) span with the GenAI attributes and the full prompt,
 * checks the served model against the request's pin and records a mismatch on the span,
@@ -32,6 +33,7 @@ from surefoot.providers._stream import StreamAccumulator, chunk_from_response
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 
+    from surefoot.providers._pins import PinCheck
     from surefoot.providers._types import (
         ChatChunk,
         ChatRequest,
@@ -75,17 +77,31 @@ class Provider(abc.ABC):
             ProviderError: a subclass saying what failed (timeout, rate limit, outage, format,
                 content filter).
         """
-        with _telemetry.chat_call(self, request) as call:
-            response = self._complete(request)
-            call.finish(response)
-        return response
+        return self.complete_checked(request)[0]
 
     async def acomplete(self, request: ChatRequest) -> ChatResponse:
         """Async twin of :meth:`complete`."""
+        return (await self.acomplete_checked(request))[0]
+
+    def complete_checked(self, request: ChatRequest) -> tuple[ChatResponse, PinCheck]:
+        """:meth:`complete`, also returning the served-model check the call made and recorded.
+
+        For callers that act on the pin check (the guard), so the response is not checked twice.
+
+        Raises:
+            ProviderError: as for :meth:`complete`.
+        """
+        with _telemetry.chat_call(self, request) as call:
+            response = self._complete(request)
+            check = call.finish(response)
+        return response, check
+
+    async def acomplete_checked(self, request: ChatRequest) -> tuple[ChatResponse, PinCheck]:
+        """Async twin of :meth:`complete_checked`."""
         with _telemetry.chat_call(self, request) as call:
             response = await self._acomplete(request)
-            call.finish(response)
-        return response
+            check = call.finish(response)
+        return response, check
 
     def stream(self, request: ChatRequest) -> Generator[ChatChunk, None, None]:
         """Stream one chat completion attempt chunk by chunk.
