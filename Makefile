@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: $(STAMP)
+	scripts/model-server.sh ensure
 	$(BIN)/surefoot demo
 
 test: $(STAMP) lint typecheck pytest

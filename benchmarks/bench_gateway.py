@@ -13,7 +13,10 @@ Pass-through: a trivial route, printed as p50/p99 and the p50 added over the flo
 
 Gateway, DESIGN.md's target (added p50 under 1 ms over calling the upstream directly):
 ``POST /v1/chat/completions`` through the server and the guard to a local OpenAI-compatible
-upstream (surefoot's FaultServer, no faults), against the client calling that upstream directly.
+upstream (surefoot's FaultServer, no faults), against the client calling that upstream directly,
+at concurrency 1 and 64 (with throughput), next to two bare pass-throughs that set the floor of
+any Python hop: a Starlette route forwarding with ``httpx`` and one forwarding with ``httpcore``'s
+pool directly (the comparison that chooses the upstream HTTP client).
 
 Ingest: protobuf batches of ``--batch`` spans to ``/v1/traces``, committed in SQLite before each
 200, in spans/s.
@@ -22,6 +25,8 @@ Ingest: protobuf batches of ``--batch`` spans to ``/v1/traces``, committed in SQ
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import socket
 import statistics
 import subprocess
@@ -31,6 +36,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpcore
 import httpx
 import uvicorn
 from fastapi import Depends
@@ -52,6 +58,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 
 # ---------------------------------------------------------------- server processes
@@ -62,6 +69,21 @@ def _pass_through(request: Request) -> JSONResponse:
 def _fastapi_pass_through() -> JSONResponse:
     # No parameters: FastAPI would read a string-annotated `request` as a query parameter.
     return JSONResponse({"ok": True})
+
+
+async def _proxy(request: Request) -> JSONResponse:
+    # The bare pass-through to compare throughput with: no validation, no guard, no tracing.
+    client = request.app.state.client
+    upstream = await client.post("/chat/completions", content=await request.body())
+    return JSONResponse(upstream.json(), status_code=upstream.status_code)
+
+
+async def _core_proxy(request: Request) -> JSONResponse:
+    # The same pass-through on httpcore's pool directly: httpx's request/URL models removed.
+    pool, url = request.app.state.pool, request.app.state.url
+    headers = [(b"content-type", b"application/json")]
+    upstream = await pool.request("POST", url, headers=headers, content=await request.body())
+    return JSONResponse(json.loads(upstream.content), status_code=upstream.status)
 
 
 def _free_port() -> int:
@@ -81,16 +103,23 @@ def _run_server(role: str, root: Path, upstream: str) -> None:
     extra = ""
     if role == "starlette":
         app: Any = Starlette(routes=[Route("/bench/pass", _pass_through)])
+    elif role == "starlette-proxy":
+        app = Starlette(routes=[Route("/v1/chat/completions", _proxy, methods=["POST"])])
+        app.state.client = httpx.AsyncClient(base_url=upstream, limits=_LIMITS)
+    elif role == "httpcore-proxy":
+        app = Starlette(routes=[Route("/v1/chat/completions", _core_proxy, methods=["POST"])])
+        app.state.pool = httpcore.AsyncConnectionPool(max_connections=100)
+        app.state.url = f"{upstream}/chat/completions"
     elif role == "gateway":
         guard = Guard([OpenAICompatibleProvider(upstream, "sk-bench")], deadline_s=10)
         app = create_app(Settings.load(store={"url": url}, server={"auth": "off"}), guard=guard)
     else:
         keyed = role == "surefoot-keyed"
-        server = {"auth": "auto" if keyed else "off", "rate_limit_per_s": 0}
+        section = {"auth": "auto" if keyed else "off", "rate_limit_per_s": 0}
         store = Store.open(Settings.load(store={"url": url}).store)
         if keyed:
             extra = " " + ApiKeys(store.engine).create("bench", [Scope.GATEWAY])[1]
-        app = create_app(Settings.load(store={"url": url}, server=server), store=store)
+        app = create_app(Settings.load(store={"url": url}, server=section), store=store)
         scope = [Depends(require_scope(Scope.GATEWAY))] if keyed else []
         app.add_api_route("/bench/pass", _fastapi_pass_through, dependencies=scope)
     port = _free_port()
@@ -135,9 +164,9 @@ def _ms(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1e3
 
 
-def _row(name: str, values: list[float], floor_p50: float) -> None:
+def _row(name: str, values: list[float], floor_p50: float, extra: str = "") -> None:
     p50 = _ms(values, 50)
-    print(f"{name:<16} {p50:>8.3f} {_ms(values, 99):>8.3f} {p50 - floor_p50:>13.3f}")
+    print(f"{name:<16} {p50:>8.3f} {_ms(values, 99):>8.3f} {p50 - floor_p50:>13.3f}{extra}")
 
 
 def pass_through(n: int, root: Path) -> None:
@@ -156,13 +185,59 @@ def pass_through(n: int, root: Path) -> None:
 def gateway(n: int, root: Path) -> None:
     upstream, (base_url,) = _spawn("upstream", root)
     gw, (gw_url,) = _spawn("gateway", root, base_url)
+    proxy, (proxy_url,) = _spawn("starlette-proxy", root, base_url)
+    core, (core_url,) = _spawn("httpcore-proxy", root, base_url)
+    targets = {
+        "upstream-direct": f"{base_url}/chat/completions",
+        "starlette-proxy": f"{proxy_url}/v1/chat/completions",
+        "httpcore-proxy": f"{core_url}/v1/chat/completions",
+        "through-gateway": f"{gw_url}/v1/chat/completions",
+    }
+    print(f"\nconcurrency 1 {'p50 ms':>11} {'p99 ms':>8} {'added p50 ms':>13}")
     with httpx.Client() as client:
-        direct = _latencies(lambda: client.post(f"{base_url}/chat/completions", json=CHAT), n)
-        through = _latencies(lambda: client.post(f"{gw_url}/v1/chat/completions", json=CHAT), n)
-    _stop(gw)
-    _stop(upstream)
-    _row("upstream-direct", direct, _ms(direct, 50))
-    _row("through-gateway", through, _ms(direct, 50))
+        serial = {
+            name: _latencies(lambda url=url: client.post(url, json=CHAT), n)
+            for name, url in targets.items()
+        }
+    for name, values in serial.items():
+        _row(name, values, _ms(serial["upstream-direct"], 50))
+    head = f"{'p50 ms':>10} {'p99 ms':>8} {'added p50 ms':>13} {'req/s':>8}"
+    print(f"\nconcurrency {CONCURRENCY} {head}")
+    loaded = {name: asyncio.run(_concurrent(url, n)) for name, url in targets.items()}
+    for name, (values, rate) in loaded.items():
+        _row(name, values, _ms(loaded["upstream-direct"][0], 50), f" {rate:>8,.0f}")
+    for process in (core, proxy, gw, upstream):
+        _stop(process)
+
+
+CONCURRENCY = 64
+
+
+async def _concurrent(url: str, n: int) -> tuple[list[float], float]:
+    """Latencies and throughput of ``n`` requests from 64 concurrent callers."""
+    out: list[float] = []
+    errors: list[str] = []
+    async with httpx.AsyncClient(limits=_LIMITS, timeout=30) as client:
+
+        async def caller(count: int, record: bool) -> None:
+            for _ in range(count):
+                start = time.perf_counter()
+                try:
+                    (await client.post(url, json=CHAT)).raise_for_status()
+                except httpx.TransportError:
+                    # An overloaded 2-core box drops the odd connection; count it, don't stop.
+                    errors.append(url)
+                    continue
+                if record:
+                    out.append(time.perf_counter() - start)
+
+        await asyncio.gather(*(caller(5, False) for _ in range(CONCURRENCY)))  # warm up
+        start = time.perf_counter()
+        await asyncio.gather(*(caller(n // CONCURRENCY, True) for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - start
+    if errors:
+        print(f"  ({len(errors)} connection errors against {url})")
+    return out, len(out) / elapsed
 
 
 def _batch(size: int) -> bytes:
@@ -208,6 +283,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--batches", type=int, default=40)
+    parser.add_argument("--only", choices=["pass", "gateway", "ingest"], default=None)
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--upstream", default="", help=argparse.SUPPRESS)
@@ -216,9 +292,12 @@ def main() -> None:
         _run_server(args.role, Path(args.root), args.upstream)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        pass_through(args.requests, Path(tmp))
-        gateway(args.requests, Path(tmp))
-        ingest(args.batch, args.batches, Path(tmp))
+        if args.only in (None, "pass"):
+            pass_through(args.requests, Path(tmp))
+        if args.only in (None, "gateway"):
+            gateway(args.requests, Path(tmp))
+        if args.only in (None, "ingest"):
+            ingest(args.batch, args.batches, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from surefoot.cli import app
 
 def test_demo_records_traces_and_shows_the_guard_at_work(runner: CliRunner) -> None:
     """A short demo run records traces, opens and closes the breaker, and flags the upgrade."""
-    result = runner.invoke(app, ["demo", "--requests", "40", "--guard-requests", "8"])
+    args = ["demo", "--requests", "40", "--guard-requests", "8", "--no-gateway"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "40 requests in" in result.output
     assert "closed → open" in result.output

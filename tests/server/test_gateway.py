@@ -13,7 +13,7 @@ from tests.server.conftest import LOOPBACK_CLIENT, LiveServer, server_settings
 
 from surefoot import tracing
 from surefoot.core import Settings
-from surefoot.guard import Guard, StaticMessage, StopAfterAttempts, WaitFixed
+from surefoot.guard import Guard, StaticMessage, StopAfterAttempts, TokenProbability, WaitFixed
 from surefoot.providers import OpenAICompatibleProvider
 from surefoot.server import create_app
 from surefoot.store import ApiKeys, ApiKeyScope, Store
@@ -110,17 +110,6 @@ def test_fallback_answers_are_served_with_their_decision(
     assert response.json()["surefoot"]["decision"] == "fallback"
 
 
-def test_streaming_requests_are_refused_clearly(
-    settings: Settings, store: Store, upstream: FaultServer
-) -> None:
-    """stream=true gets 400 naming the parameter rather than a half-working stream."""
-    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True}
-    with TestClient(create_app(settings, store=store, guard=_guard(upstream))) as client:
-        response = client.post("/v1/chat/completions", json=body)
-    assert response.status_code == 400
-    assert "body.stream" in response.json()["error"]["message"]
-
-
 def test_gateway_needs_the_gateway_scope(
     store_url: str, store: Store, upstream: FaultServer
 ) -> None:
@@ -183,3 +172,29 @@ def test_gateway_requests_are_traced_into_the_store(
         detail = client.get(f"/api/v1/traces/{trace_id}").json()
     assert detail["summary"]["decision"] == "serve"
     assert any(span["kind"] == "llm" for span in detail["spans"])
+
+
+def test_confidence_and_served_by_are_response_headers(
+    settings: Settings, store: Store, upstream: FaultServer
+) -> None:
+    """With a confidence scorer, the score and the answering upstream are in x-surefoot-*."""
+    provider = OpenAICompatibleProvider(upstream.base_url, UPSTREAM_KEY, name="fault")
+    guard = Guard([provider], scorers=[TokenProbability()], deadline_s=5)
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "logprobs": True}
+    with TestClient(create_app(settings, store=store, guard=guard)) as client:
+        response = client.post("/v1/chat/completions", json=body)
+    confidence = float(response.headers["x-surefoot-confidence"])
+    assert confidence == pytest.approx(response.json()["surefoot"]["confidence"], abs=1e-4)
+    assert response.headers["x-surefoot-served-by"] == "fault"
+
+
+def test_malformed_bodies_are_400s_naming_the_field(
+    settings: Settings, store: Store, upstream: FaultServer
+) -> None:
+    """A missing field or broken JSON is OpenAI's 400 naming where, never a 422 or 500."""
+    with TestClient(create_app(settings, store=store, guard=_guard(upstream))) as client:
+        missing = client.post("/v1/chat/completions", json={"model": "m"})
+        broken = client.post("/v1/chat/completions", content=b"{not json")
+    assert missing.status_code == broken.status_code == 400
+    assert "body.messages" in missing.json()["error"]["message"]
+    assert missing.json()["error"]["code"] == "invalid_parameter"

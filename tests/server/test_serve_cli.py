@@ -18,6 +18,7 @@ from surefoot.core import ConfigError
 from surefoot.core.config import ServerSettings
 from surefoot.server import check_exposure
 from surefoot.store import ApiKeys, ApiKeyScope, Store
+from surefoot.testing import FaultServer
 
 SUREFOOT = Path(sys.executable).parent / "surefoot"
 
@@ -85,3 +86,50 @@ def test_serve_answers_on_loopback(store_url: str, store: Store, tmp_path: Path)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_serve_refuses_a_misconfigured_model_alias(store_url: str) -> None:
+    """A [models.*] table naming an unknown fallback stops serve with the alias and field."""
+    Path("surefoot.toml").write_text(
+        '[models.chat]\nmodel = "m"\nbase_url = "http://127.0.0.1:9/v1"\nfallbacks = ["nope"]\n'
+    )
+    result = CliRunner().invoke(cli, ["--store-url", store_url, "serve"])
+    assert isinstance(result.exception, ConfigError)
+    assert "models.chat.fallbacks" in str(result.exception)
+
+
+@pytest.mark.slow
+def test_serve_builds_the_gateway_from_the_config_file(store_url: str, tmp_path: Path) -> None:
+    """`surefoot serve` serves the [models.*] aliases, the key read from the named variable."""
+    port = _free_port()
+    with FaultServer() as upstream:
+        (tmp_path / "surefoot.toml").write_text(
+            f'[models.chat]\nmodel = "gpt-4o-mini"\nbase_url = "{upstream.base_url}"\n'
+            'api_key_env = "UPSTREAM_KEY"\n'
+        )
+        env = {**os.environ, "SUREFOOT_STORE__URL": store_url, "UPSTREAM_KEY": "sk-from-env"}
+        process = subprocess.Popen(
+            [str(SUREFOOT), "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    models = httpx.get(f"{url}/v1/models").json()
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.05)
+            body = {"model": "chat", "messages": [{"role": "user", "content": "hi"}]}
+            answer = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=10)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        assert [m["id"] for m in models["data"]] == ["chat"]
+        assert answer.json()["choices"][0]["message"]["content"] == "echo: hi"
+        assert "authorization" in upstream.requests[0].headers  # masked by the fault server

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from surefoot import tracing
-from surefoot.cli import _demo_guard
+from surefoot.cli import _demo_gateway, _demo_guard
 from surefoot.cli._app import app, console, state_of
 from surefoot.cli._demo_support import QUESTIONS, SupportModel, answer
 from surefoot.cli._traces import _table
@@ -28,6 +28,9 @@ def demo(
     guard_requests: Annotated[
         int, typer.Option(min=8, max=10_000, help="Guarded requests per phase of act 2.")
     ] = 40,
+    gateway: Annotated[
+        bool, typer.Option(help="Run act 3: the gateway in front of the real local model.")
+    ] = True,
 ) -> None:
     """Run the end-to-end scenario and show what surefoot recorded."""
     settings = state_of(ctx).settings()
@@ -36,6 +39,8 @@ def demo(
     try:
         _act_traced_assistant(requests, seed)
         _act_guard(guard_requests)
+        if gateway:
+            _demo_gateway.run_gateway_act(console)
     finally:
         tracing.shutdown()
     with Store.open(settings.store, migrate=False) as store:
@@ -96,7 +101,9 @@ def _show_recorded(store: Store, since_ns: int) -> None:
     failed = store.list_traces(
         TraceQuery(since_ns=since_ns, status=SpanStatus.ERROR, text="support.answer", limit=1)
     )
-    guarded = store.list_traces(TraceQuery(since_ns=since_ns, kind=SpanKind.GUARD, limit=1))
+    guarded = store.list_traces(
+        TraceQuery(since_ns=since_ns, kind=SpanKind.GUARD, text="support-guard", limit=1)
+    )
     for title, rows in [
         ("A support request that failed validation", failed),
         ("A guarded request after the silent upgrade: served, and the mismatch recorded", guarded),

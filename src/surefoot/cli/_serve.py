@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -9,7 +10,7 @@ import uvicorn
 
 from surefoot.cli._app import app, err_console, state_of
 from surefoot.core import mask_url
-from surefoot.server import check_exposure, create_app
+from surefoot.server import build_gateway, check_exposure, create_app
 from surefoot.store import ApiKeys, Store
 
 
@@ -23,14 +24,18 @@ def serve_cmd(
         int | None, typer.Option(min=0, max=65_535, help="Port (default server.port, 8000).")
     ] = None,
 ) -> None:
-    """Serve OTLP ingest, the REST API and /metrics until interrupted.
+    """Serve OTLP ingest, the REST API, /metrics and the gateway until interrupted.
 
-    Refuses to start when the bind would expose unauthenticated endpoints to the network.
+    The gateway serves the `[models.<alias>]` tables of the settings; without any, it is off.
+    Refuses to start when the bind would expose unauthenticated endpoints to the network, or
+    when a model alias is misconfigured.
     """
     state = state_of(ctx)
     server = {"host": host, "port": port}
     state.overrides["server"] = {k: v for k, v in server.items() if v is not None}
     settings = state.settings()
+    # Built before the store opens: a misconfigured alias stops the start, loudly.
+    gateway = build_gateway(settings.models, os.environ) if settings.models else None
     store = Store.open(settings.store)
     try:
         check_exposure(settings.server, active_keys=ApiKeys(store.engine).any_active())
@@ -39,8 +44,10 @@ def serve_cmd(
             f"surefoot serving {where} (store {mask_url(settings.store.url)}, "
             f"auth {settings.server.auth})"
         )
+        if gateway is not None:
+            err_console.print(f"gateway models: {', '.join(gateway.aliases)}")
         uvicorn.run(
-            create_app(settings, store=store),
+            create_app(settings, store=store, gateway=gateway),
             host=settings.server.host,
             port=settings.server.port,
             log_level=settings.log_level.lower(),

@@ -32,6 +32,8 @@ from pydantic_settings import (
 from surefoot.core.errors import ConfigError
 
 __all__ = [
+    "GatewaySettings",
+    "ModelSettings",
     "OtlpSettings",
     "RecorderSettings",
     "ServerSettings",
@@ -191,6 +193,91 @@ class ServerSettings(_Section):
     )
 
 
+class ModelSettings(_Section):
+    """One gateway model alias (`[models.<alias>]`): a pinned upstream and its protections."""
+
+    model: str = Field(
+        min_length=1, description="The pinned upstream model, e.g. gpt-4o-2024-08-06."
+    )
+    base_url: str = Field(pattern=r"^https?://", description="The upstream API root including /v1.")
+    api_key_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="NAME of the environment variable holding the upstream's API key (never the "
+        "key itself); unset sends no key.",
+    )
+    timeout_s: float = Field(10.0, gt=0, description="Seconds per upstream attempt.")
+    deadline_s: float = Field(
+        30.0, gt=0, description="Seconds for the whole request, across retries and fallbacks."
+    )
+    max_attempts: int = Field(
+        3, ge=1, le=20, description="Attempts per upstream, retries included."
+    )
+    retry_wait_s: float = Field(
+        0.1, ge=0, description="Base of the jittered exponential wait between retries."
+    )
+    breaker_failure_rate: float = Field(
+        0.5, gt=0, le=1, description="Failure rate that opens the upstream's circuit breaker."
+    )
+    breaker_min_calls: int = Field(
+        10, ge=1, description="Calls in the breaker's window before it may open."
+    )
+    breaker_cool_down_s: float = Field(
+        5.0, gt=0, description="Seconds an open breaker waits before a probe call."
+    )
+    fallbacks: list[str] = Field(
+        default_factory=list,
+        description="Other aliases tried in order when this upstream fails (their upstreams, "
+        "breakers shared).",
+    )
+    fallback_message: str | None = Field(
+        None, description="A static answer served when every upstream failed."
+    )
+    validators: list[Literal["json"]] = Field(
+        default_factory=list, description="Output validators; json: the answer must be JSON."
+    )
+    serve_at: float = Field(0.75, ge=0, le=1, description="Lowest confidence served plainly.")
+    caveat_at: float = Field(
+        0.5, ge=0, le=1, description="Lowest confidence served with a caveat; below, fallback."
+    )
+
+
+class GatewaySettings(_Section):
+    """The OpenAI-compatible gateway's request handling."""
+
+    idempotency_ttl_s: float = Field(
+        86_400.0,
+        gt=0,
+        description="Seconds a response is kept for replay under its Idempotency-Key.",
+    )
+    idempotency_lock_s: float = Field(
+        300.0,
+        gt=0,
+        description="Seconds an in-flight Idempotency-Key is held before a crashed replica's "
+        "claim is taken over.",
+    )
+
+
+class MonitorSettings(_Section):
+    """A monitor declared in the config file: a ``[monitors.<name>]`` table."""
+
+    signal: str = Field(description="Signal to watch, e.g. output.json_valid or request.error.")
+    method: str = Field(
+        "auto", description="auto, a drift method (ks, psi, ...), mean_above or mean_below."
+    )
+    threshold: float | None = Field(
+        None, description="Effect size (drift) or bound (mean methods); drift has defaults."
+    )
+    window_s: float = Field(3600.0, gt=0, description="Seconds per evaluated window.")
+    reference_windows: int = Field(24, ge=1, description="Earlier windows forming the reference.")
+    severity: Literal["info", "warning", "critical"] = Field(
+        "warning", description="Severity of the alert."
+    )
+    fire_after: int = Field(2, ge=1, description="Consecutive breaches before an alert fires.")
+    resolve_after: int = Field(2, ge=1, description="Consecutive passes before it resolves.")
+    alpha: float = Field(0.05, gt=0, lt=1, description="Significance level of drift tests.")
+
+
 class Settings(BaseSettings):
     """All of surefoot's settings.
 
@@ -214,6 +301,13 @@ class Settings(BaseSettings):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     otlp: OtlpSettings = Field(default_factory=OtlpSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    models: dict[str, ModelSettings] = Field(
+        default_factory=dict, description="Gateway model aliases: `[models.<alias>]` tables."
+    )
+    monitors: dict[str, MonitorSettings] = Field(
+        default_factory=dict, description="Monitors: `[monitors.<name>]` tables."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -21,7 +21,7 @@ from surefoot import tracing
 from surefoot.guard import BreakerState
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -84,7 +84,7 @@ class Metrics:
         if dropped:
             self.spans_rejected.labels("processor").inc(dropped)
 
-    def watch_guard(self, guard: Guard) -> None:
+    def watch_guards(self, guards: Sequence[Guard]) -> None:
         """Export the gateway's decisions and the guard's breaker states."""
         self.decisions = Counter(
             "surefoot_gateway_decisions",
@@ -92,7 +92,7 @@ class Metrics:
             ["status"],
             registry=self.registry,
         )
-        self.registry.register(BreakerCollector(guard))
+        self.registry.register(BreakerCollector(guards))
 
     def count_decision(self, status: str) -> None:
         """Count one gateway decision."""
@@ -152,8 +152,8 @@ class RecorderCollector(Collector):
 class BreakerCollector(Collector):
     """Each guard upstream's circuit breaker state, read at scrape time (1 for the current one)."""
 
-    def __init__(self, guard: Guard) -> None:
-        self.guard = guard
+    def __init__(self, guards: Sequence[Guard]) -> None:
+        self.guards = tuple(guards)
 
     def collect(self) -> Iterable[Metric]:
         """``surefoot_breaker_state{upstream, state}``."""
@@ -162,7 +162,9 @@ class BreakerCollector(Collector):
             "Circuit breaker state per guard upstream: 1 for the current state, 0 otherwise.",
             labels=["upstream", "state"],
         )
-        for lane in self.guard.lanes:
+        # Aliases share upstreams as each other's fallbacks: report each breaker once.
+        lanes = {lane.name: lane for guard in self.guards for lane in guard.lanes}
+        for lane in lanes.values():
             current = lane.breaker.state
             for state in BreakerState:
                 family.add_metric([lane.name, state.value], float(state is current))

@@ -1,4 +1,4 @@
-"""What one app holds while it runs: settings, the store, metrics, auth and the ingest writer."""
+"""What one app holds while it runs: settings, the store, metrics, auth, ingest and gateway."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from surefoot.server._errors import ApiError
 
 if TYPE_CHECKING:
     from surefoot.core.config import Settings
-    from surefoot.guard import Guard
+    from surefoot.server._aliases import Gateway
     from surefoot.server._auth import Authenticator
     from surefoot.server._ingest import IngestWriter
     from surefoot.server._metrics import Metrics
-    from surefoot.store import Store
+    from surefoot.store import IdempotencyKeys, Store
 
 __all__ = ["ServerState", "server_state"]
 
@@ -30,7 +30,8 @@ class ServerState:
     store: Store | None = None
     owns_store: bool = False
     ingest: IngestWriter | None = None
-    guard: Guard | None = None
+    gateway: Gateway | None = None
+    idempotency: IdempotencyKeys | None = None
 
     def require_store(self) -> Store:
         """The store; 503 while the server is still starting."""

@@ -1,0 +1,45 @@
+"""The review and cases commands work the same queue the library does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from surefoot.cli import app
+from surefoot.core import ReviewOrigin, StoreSettings
+from surefoot.review import ReviewQueue
+from surefoot.store import Store
+
+
+@pytest.fixture(name="cli_store_url")
+def _cli_store_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with Store.open(StoreSettings(url=url)) as store:
+        queue = ReviewQueue(store)
+        queue.submit(ReviewOrigin.SAMPLE, "check it", {"input": "2+2?", "output": "5"})
+    return url
+
+
+def test_claim_correct_and_export_from_the_command_line(cli_store_url: str) -> None:
+    """A reviewer claims, corrects, and the correction is exported as a case."""
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+    base = ["--store-url", cli_store_url]
+    claimed = runner.invoke(app, [*base, "review", "claim", "-r", "ann", "--json"])
+    assert claimed.exit_code == 0, claimed.output
+    item_id = json.loads(claimed.stdout)["id"]
+    other = runner.invoke(app, [*base, "review", "approve", item_id, "-r", "bob"])
+    assert other.exit_code == 1 and "claimed by ann" in other.output
+    done = runner.invoke(app, [*base, "review", "correct", item_id, "4", "-r", "ann"])
+    assert done.exit_code == 0, done.output
+    listed = runner.invoke(app, [*base, "review", "list", "--json"])
+    assert json.loads(listed.stdout)["status"] == "corrected"
+    exported = runner.invoke(app, [*base, "cases", "export"])
+    case = json.loads(exported.stdout.splitlines()[0])
+    assert (case["input"], case["expected"]) == ("2+2?", 4)
+    promoted = runner.invoke(app, [*base, "cases", "promote", case["id"]])
+    assert promoted.exit_code == 0, promoted.output
+    shown = runner.invoke(app, [*base, "cases", "list", "--status", "promoted"])
+    assert case["id"] in shown.stdout

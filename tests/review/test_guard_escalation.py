@@ -1,0 +1,36 @@
+"""The guard escalates a weak answer straight into the review queue."""
+
+from __future__ import annotations
+
+import math
+
+from surefoot.core import CaseOrigin, DecisionStatus, FakeClock, ReviewOrigin
+from surefoot.guard import Guard, LowConfidence, RoutingPolicy, TokenProbability
+from surefoot.providers import CallableProvider, ChatRequest, ChatResponse, Choice, TokenLogprob
+from surefoot.review import ReviewQueue, ReviewQueueSink
+
+
+def _unsure(request: ChatRequest) -> ChatResponse:
+    tokens = (TokenLogprob("t", math.log(0.1), ()),)
+    choice = Choice(index=0, content="maybe 5", finish_reason="stop", logprobs=tokens)
+    return ChatResponse(id="r", model="m-1", choices=(choice,))
+
+
+def test_low_confidence_answer_lands_in_the_queue(queue: ReviewQueue) -> None:
+    """An escalated request becomes a review item with its context and a candidate case."""
+    guard = Guard(
+        [CallableProvider(_unsure, name="up")],
+        scorers=[TokenProbability()],
+        routing=RoutingPolicy(low=LowConfidence.ESCALATE),
+        escalation=ReviewQueueSink(queue),
+        clock=FakeClock(),
+    )
+    request = ChatRequest(model="m-1", messages=[{"role": "user", "content": "what is 2+2"}])
+    result = guard.complete(request)
+    assert result.decision.status is DecisionStatus.ESCALATE
+    [item] = queue.items()
+    assert item.origin is ReviewOrigin.ESCALATION
+    assert item.payload["output"] == "maybe 5"
+    assert item.payload["input"] == [{"role": "user", "content": "what is 2+2"}]
+    [case] = queue.cases.cases()
+    assert case.origin is CaseOrigin.PRODUCTION_FAILURE
