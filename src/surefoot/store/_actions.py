@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, assert_never
 from sqlalchemy import select, text, update
 
 from surefoot.core._loop_records import ActionRecord, ActionStatus, AuditEntry, ReviewItem
-from surefoot.core.config import mask_url
-from surefoot.store._engine import WRITE_OPTION, Backend, backend_of_engine
+from surefoot.store._engine import WRITE_OPTION, Backend
 from surefoot.store._engine import insert_ignoring_duplicates as _insert_ignoring
 from surefoot.store._errors import map_store_errors
+from surefoot.store._repository import Repository
 from surefoot.store._schema_loop import action_audit, actions
 
 if TYPE_CHECKING:
@@ -106,17 +106,12 @@ def _row_to_entry(row: Any) -> AuditEntry:
     )
 
 
-class ActionStore:
+class ActionStore(Repository):
     """Actions and their audit log in the store.
 
     Args:
         engine: the store's engine (``Store.engine``), with the schema current.
     """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._backend = backend_of_engine(engine)
-        self._where = mask_url(str(engine.url))
 
     def claim(
         self, record: ActionRecord, *, actor: str, reason: str, review: ReviewItem | None = None

@@ -13,17 +13,14 @@ from sqlalchemy import func, select
 
 from surefoot.core._eval_records import EvalCase, EvalResult, EvalRunRecord
 from surefoot.core._loop_records import CaseOrigin
-from surefoot.core.config import mask_url
 from surefoot.store._actions import writing
-from surefoot.store._engine import backend_of_engine
 from surefoot.store._engine import insert_ignoring_duplicates as _insert_ignoring
-from surefoot.store._errors import map_store_errors
+from surefoot.store._repository import Repository
 from surefoot.store._schema_evals import eval_cases, eval_datasets, eval_results, eval_runs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from sqlalchemy import Engine
 
 __all__ = ["EvalStore", "dataset_hash"]
 
@@ -61,20 +58,12 @@ def _row_to_run(row: Any) -> EvalRunRecord:
     return EvalRunRecord(**values)
 
 
-class EvalStore:
+class EvalStore(Repository):
     """Eval datasets, cached results and runs in the store.
 
     Args:
         engine: the store's engine (``Store.engine``), with the schema current.
     """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._backend = backend_of_engine(engine)
-        self._where = mask_url(str(engine.url))
-
-    def _errors(self, action: str) -> Any:
-        return map_store_errors(action, where=self._where)
 
     def save_dataset(self, name: str, cases: Sequence[EvalCase], now_ns: int) -> int:
         """Store ``cases`` as the next version of ``name``; returns the version.

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from surefoot.core.config import mask_url
-from surefoot.store._engine import backend_of_engine
 from surefoot.store._errors import map_store_errors
+from surefoot.store._repository import Repository
 from surefoot.store._schema_idempotency import idempotency_keys
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ class IdempotencyClaim:
     stored: StoredResponse | None = None
 
 
-class IdempotencyKeys:
+class IdempotencyKeys(Repository):
     """The idempotency-key repository.
 
     Args:
@@ -67,10 +66,8 @@ class IdempotencyKeys:
     """
 
     def __init__(self, engine: Engine, *, now_ns: Callable[[], int] = time.time_ns) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self._now_ns = now_ns
-        self._where = mask_url(str(engine.url))
-        self._backend = backend_of_engine(engine)
 
     def claim(self, scope: str, key: str, body_sha256: str, *, lock_s: float) -> IdempotencyClaim:
         """Claim ``key`` for a request whose body hashes to ``body_sha256``.

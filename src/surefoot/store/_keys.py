@@ -20,14 +20,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 
 from surefoot.core._ids import new_span_id
-from surefoot.core.config import mask_url
 from surefoot.store._errors import map_store_errors
+from surefoot.store._repository import Repository
 from surefoot.store._schema_server import api_keys
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from sqlalchemy import Engine
 
 __all__ = ["ApiKey", "ApiKeyScope", "ApiKeys", "hash_secret", "parse_api_key"]
 
@@ -95,16 +94,12 @@ def _row_to_key(row: Any) -> ApiKey:
     )
 
 
-class ApiKeys:
+class ApiKeys(Repository):
     """The API key repository.
 
     Args:
         engine: the store's engine (``Store.engine``), with the schema current.
     """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._where = mask_url(str(engine.url))
 
     def create(self, name: str, scopes: Iterable[ApiKeyScope]) -> tuple[ApiKey, str]:
         """Create a key; returns it and the full key text, which is shown once and not kept."""

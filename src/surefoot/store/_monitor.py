@@ -19,16 +19,16 @@ from surefoot.core._monitor_records import (
     CheckStatus,
     Severity,
 )
-from surefoot.core.config import mask_url
 from surefoot.store._actions import writing
-from surefoot.store._engine import Backend, backend_of_engine
-from surefoot.store._errors import map_store_errors
+from surefoot.store._repository import Repository
 from surefoot.store._schema_monitor import monitor_alerts, monitor_checks
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Connection
+
+    from surefoot.store._engine import Backend
 
 __all__ = ["MonitorStore"]
 
@@ -78,20 +78,12 @@ def _row_to_alert(row: Any) -> AlertRecord:
     return AlertRecord(**values)
 
 
-class MonitorStore:
+class MonitorStore(Repository):
     """Checks and alerts in the store.
 
     Args:
         engine: the store's engine (``Store.engine``), with the schema current.
     """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._backend = backend_of_engine(engine)
-        self._where = mask_url(str(engine.url))
-
-    def _errors(self, action: str) -> Any:
-        return map_store_errors(action, where=self._where)
 
     def record_check(
         self,

@@ -23,17 +23,16 @@ from surefoot.core._loop_records import (
     ReviewOrigin,
     ReviewStatus,
 )
-from surefoot.core.config import mask_url
 from surefoot.store._actions import writing
-from surefoot.store._engine import Backend, backend_of_engine
+from surefoot.store._engine import Backend
 from surefoot.store._engine import insert_ignoring_duplicates as _insert_ignoring
-from surefoot.store._errors import map_store_errors
+from surefoot.store._repository import Repository
 from surefoot.store._schema_loop import cases, feedback, review_items
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from sqlalchemy import Connection, Engine, Select
+    from sqlalchemy import Connection, Select
 
 __all__ = ["ReviewStore", "insert_item"]
 
@@ -68,20 +67,12 @@ def _row_to_case(row: Any) -> Case:
     return Case(**values)
 
 
-class ReviewStore:
+class ReviewStore(Repository):
     """Review items, feedback and cases in the store.
 
     Args:
         engine: the store's engine (``Store.engine``), with the schema current.
     """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._backend = backend_of_engine(engine)
-        self._where = mask_url(str(engine.url))
-
-    def _errors(self, action: str) -> Any:
-        return map_store_errors(action, where=self._where)
 
     def add(self, item: ReviewItem) -> None:
         """Insert one review item."""

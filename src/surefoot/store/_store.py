@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from surefoot.core.config import mask_url
 from surefoot.store import _spans, _traces
-from surefoot.store._engine import WRITE_OPTION, backend_of_engine, create_engine
+from surefoot.store._engine import WRITE_OPTION, create_engine
 from surefoot.store._errors import map_store_errors
 from surefoot.store._migrate import ensure_current, upgrade
+from surefoot.store._repository import Repository
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Connection
 
     from surefoot.core._records import JSONValue, SpanKind, SpanRecord
     from surefoot.core.config import StoreSettings
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Store"]
 
 
-class Store:
+class Store(Repository):
     """Where surefoot keeps its records: SQLite or PostgreSQL behind one interface.
 
     Implements :class:`surefoot.core.SpanSink`. Every method is one transaction and raises
@@ -35,11 +35,6 @@ class Store:
     Args:
         engine: an engine from :func:`surefoot.store.create_engine`, with the schema current.
     """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._backend = backend_of_engine(engine)
-        self._where = mask_url(str(engine.url))
 
     @classmethod
     def open(cls, settings: StoreSettings, *, migrate: bool | None = None) -> Store:
