@@ -44,3 +44,9 @@ def test_an_unpinned_lane_keeps_the_callers_model_and_pin() -> None:
     """Without a lane pin only the timeout changes."""
     original = ChatRequest(**SET)  # type: ignore[arg-type]
     assert attempt_request(original, None, 1.5) == dataclasses.replace(original, timeout_s=1.5)
+
+
+def test_a_request_that_needs_no_change_is_sent_as_is() -> None:
+    """When model, pin and timeout already match, the caller's (frozen) request is not copied."""
+    original = dataclasses.replace(ChatRequest(**SET), model="m-2", pin=PIN, timeout_s=1.5)  # type: ignore[arg-type]
+    assert attempt_request(original, PIN, 1.5) is original

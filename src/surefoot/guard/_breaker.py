@@ -116,6 +116,10 @@ class CircuitBreaker:
 
     def allow(self) -> bool:
         """Ask to make a call; after True the caller must call one ``record_*`` or ``release``."""
+        if self._state is BreakerState.CLOSED:
+            # Nearly every call: closed admits without the lock (nothing to advance, and a
+            # racing transition is the same as having asked just before it).
+            return True
         with self._lock:
             state, change = self._advance()
             if state is BreakerState.CLOSED:

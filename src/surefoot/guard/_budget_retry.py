@@ -59,8 +59,9 @@ class RetryBudget:
 
     def record_request(self) -> None:
         """Count one first attempt: deposit ``ratio`` tokens."""
+        # No refill here: capped additions of non-negative amounts commute, so the time
+        # earned since the last refill is added just as well by the next try_acquire().
         with self._lock:
-            self._refill()
             self._requests += 1
             self._balance = min(self.burst, self._balance + self.ratio)
 

@@ -50,6 +50,28 @@ __all__ = ["Run"]
 class Run:
     """The decisions of one guarded request. Not thread-safe: one driver owns it."""
 
+    # One Run per request: slots make building it and reading its state cheaper.
+    __slots__ = (
+        "_fallback_index",
+        "_lane_index",
+        "_last_error",
+        "_ledger",
+        "_on_lane",
+        "_pending",
+        "_reasking",
+        "_reasks",
+        "attempts",
+        "base",
+        "clock",
+        "config",
+        "evidence",
+        "key",
+        "original",
+        "reasons",
+        "started_s",
+        "streamed",
+    )
+
     def __init__(
         self,
         config: GuardConfig,

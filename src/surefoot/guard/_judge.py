@@ -107,6 +107,8 @@ def judge(
 
     A streamed answer is already with the caller, so its failures are recorded, never acted on.
     """
+    if not config.validation and not config.scorers:
+        return Verdict("serve", content)  # nothing to check and no score: routing serves
     reasons: list[str] = []
     validation: ValidationResult | None = None
     for policy in config.validation:

@@ -99,10 +99,14 @@ class DoAttempt:
 
 def attempt_request(request: ChatRequest, ref: ModelRef | None, timeout_s: float) -> ChatRequest:
     """``request`` as one attempt sends it: with the lane's pinned model and its own timeout."""
+    model = request.model if ref is None else ref.model
+    pin = request.pin if ref is None else ref
+    if request.timeout_s == timeout_s and request.model == model and request.pin is pin:
+        return request  # nothing to change: frozen, so the caller's request can be sent as is
     # Spelled out rather than dataclasses.replace: this runs on every attempt, and replace costs
     # a third more. tests/guard/test_attempt_request.py fails if a new field is not carried.
     return ChatRequest(
-        model=request.model if ref is None else ref.model,
+        model=model,
         messages=request.messages,
         temperature=request.temperature,
         top_p=request.top_p,
@@ -117,7 +121,7 @@ def attempt_request(request: ChatRequest, ref: ModelRef | None, timeout_s: float
         tool_choice=request.tool_choice,
         extra_body=request.extra_body,
         timeout_s=timeout_s,
-        pin=request.pin if ref is None else ref,
+        pin=pin,
     )
 
 

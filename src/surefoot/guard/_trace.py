@@ -18,15 +18,23 @@ if TYPE_CHECKING:
     from surefoot.providers import ChatRequest
 
 __all__ = [
+    "NOOP_SPAN",
     "attempt_span",
     "guard_span",
     "record_decision",
     "record_validation",
+    "recording",
     "trace_id_of",
     "validation_span",
 ]
 
 Span = tracing.Span
+NOOP_SPAN: Span = tracing.NoopSpan()  # stands in for the span while tracing is off
+
+
+def recording() -> bool:
+    """Whether spans record now; when not, callers may skip opening them at all."""
+    return tracing.is_initialised()
 
 
 def guard_span(name: str, request: ChatRequest) -> Span:

@@ -91,6 +91,10 @@ class Provider(abc.ABC):
         Raises:
             ProviderError: as for :meth:`complete`.
         """
+        if not _telemetry.recording():
+            # Untraced, the span would be a no-op: skip building its attributes and copies.
+            response = self._complete(request)
+            return response, _telemetry.check_untraced(self, request, response)
         with _telemetry.chat_call(self, request) as call:
             response = self._complete(request)
             check = call.finish(response)
@@ -98,6 +102,9 @@ class Provider(abc.ABC):
 
     async def acomplete_checked(self, request: ChatRequest) -> tuple[ChatResponse, PinCheck]:
         """Async twin of :meth:`complete_checked`."""
+        if not _telemetry.recording():
+            response = await self._acomplete(request)
+            return response, _telemetry.check_untraced(self, request, response)
         with _telemetry.chat_call(self, request) as call:
             response = await self._acomplete(request)
             check = call.finish(response)

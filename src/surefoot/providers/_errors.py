@@ -3,7 +3,7 @@
 =================================  ======================================================
 upstream                           raised
 =================================  ======================================================
-any httpx timeout                  ProviderTimeout
+any httpx/httpcore timeout         ProviderTimeout
 connect error                      ProviderUnavailable
 connection dropped mid-response    ProviderUnavailable (says how much had arrived)
 408                                ProviderTimeout
@@ -23,8 +23,9 @@ from __future__ import annotations
 import email.utils
 import json
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+import httpcore
 import httpx
 
 from surefoot.core.errors import (
@@ -41,11 +42,33 @@ from surefoot.core.errors import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-__all__ = ["error_for_status", "map_provider_errors", "parse_retry_after", "raise_for_status"]
+__all__ = [
+    "HTTP_ERRORS",
+    "error_for_status",
+    "map_provider_errors",
+    "parse_retry_after",
+    "raise_for_status",
+    "translate_http_error",
+]
 
 _UNAVAILABLE = frozenset({500, 502, 503, 504, *range(520, 530)})
 _INVALID = frozenset({400, 404, 413, 422})
 _MESSAGE_LIMIT = 500
+
+
+class ResponseLike(Protocol):
+    """What status mapping reads of a response: ``httpx.Response`` and the provider's own."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def reason_phrase(self) -> str: ...
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now_s: float) -> float | None:
@@ -95,7 +118,7 @@ def _number(text: str | None) -> float | None:
     return value
 
 
-def _upstream_message(response: httpx.Response) -> tuple[str, str | None]:
+def _upstream_message(response: ResponseLike) -> tuple[str, str | None]:
     """The upstream's error message and code, from OpenAI's ``{"error": {...}}`` or the text."""
     try:
         data: Any = json.loads(response.content)
@@ -114,7 +137,7 @@ def _str_or_none(value: object) -> str | None:
 
 
 def error_for_status(
-    response: httpx.Response, provider: str, *, now_s: float
+    response: ResponseLike, provider: str, *, now_s: float
 ) -> SurefootError | None:
     """The error an HTTP status stands for, or ``None`` for 1xx-3xx."""
     status = response.status_code
@@ -139,7 +162,7 @@ def error_for_status(
     return ProviderError(text, **common)
 
 
-def raise_for_status(response: httpx.Response, provider: str, *, now_s: float) -> None:
+def raise_for_status(response: ResponseLike, provider: str, *, now_s: float) -> None:
     """Raise :func:`error_for_status` when there is one."""
     error = error_for_status(response, provider, now_s=now_s)
     if error is not None:
@@ -148,7 +171,7 @@ def raise_for_status(response: httpx.Response, provider: str, *, now_s: float) -
 
 @contextmanager
 def map_provider_errors(provider: str, progress: Callable[[], str] | None = None) -> Iterator[None]:
-    """Translate httpx exceptions raised inside the block into provider errors.
+    """Translate httpx (and httpcore) exceptions raised inside the block into provider errors.
 
     Args:
         provider: the provider's name, for messages and the errors' ``provider``.
@@ -157,9 +180,49 @@ def map_provider_errors(provider: str, progress: Callable[[], str] | None = None
     """
     try:
         yield
-    except httpx.HTTPError as exc:
-        after = f" after {progress()}" if progress is not None else ""
-        raise _translate(exc, provider, after) from exc
+    except HTTP_ERRORS as exc:
+        raise translate_http_error(exc, provider, progress) from exc
+
+
+# httpcore's exceptions share no base class with httpx's or each other; these are all it raises.
+HTTP_ERRORS = (
+    httpx.HTTPError,
+    httpcore.TimeoutException,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+    httpcore.ProxyError,
+)
+
+
+def translate_http_error(
+    exc: Exception, provider: str, progress: Callable[[], str] | None = None
+) -> ProviderError:
+    """The provider error for an exception in :data:`HTTP_ERRORS`; raise it ``from exc``.
+
+    For hot paths that catch :data:`HTTP_ERRORS` themselves instead of entering
+    :func:`map_provider_errors`.
+    """
+    after = f" after {progress()}" if progress is not None else ""
+    if isinstance(exc, httpx.HTTPError):
+        return _translate(exc, provider, after)
+    return _translate_core(exc, provider, after)
+
+
+def _translate_core(exc: Exception, provider: str, after: str) -> ProviderError:
+    # The same mapping as for httpx, whose exceptions wrap these one to one.
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpcore.TimeoutException):
+        return ProviderTimeout(
+            f"{provider!r} did not answer in time{after}: {detail}", provider=provider
+        )
+    if isinstance(exc, httpcore.ConnectError):
+        return ProviderUnavailable(f"cannot connect to {provider!r}: {detail}", provider=provider)
+    if isinstance(exc, httpcore.RemoteProtocolError | httpcore.NetworkError):
+        return ProviderUnavailable(
+            f"connection to {provider!r} broke{after}: {detail}", provider=provider
+        )
+    return ProviderError(f"request to {provider!r} failed{after}: {detail}", provider=provider)
 
 
 def _translate(exc: httpx.HTTPError, provider: str, after: str) -> ProviderError:

@@ -24,7 +24,33 @@ if TYPE_CHECKING:
     )
     from surefoot.tracing import Span
 
-__all__ = ["ChatCall", "EmbeddingCall", "chat_call", "embedding_call"]
+__all__ = [
+    "ChatCall",
+    "EmbeddingCall",
+    "chat_call",
+    "check_untraced",
+    "embedding_call",
+    "recording",
+]
+
+
+def recording() -> bool:
+    """Whether calls are traced now; when not, :func:`check_untraced` replaces the span."""
+    return tracing.is_initialised()
+
+
+def check_untraced(provider: Provider, request: ChatRequest, response: ChatResponse) -> PinCheck:
+    """What :meth:`ChatCall.finish` does for an untraced call: the pin check and the content
+    filter, without building a span's attributes, output copy or price lookup.
+
+    Raises:
+        ContentFiltered: every choice ended by the provider's content filter or a refusal.
+    """
+    check = provider.pins.check(
+        request.pin or request.model, response.model, response.system_fingerprint
+    )
+    _raise_if_filtered(provider.name, response)
+    return check
 
 
 class ChatCall:
