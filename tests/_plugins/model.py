@@ -6,6 +6,9 @@
 127.0.0.1 once per session and yields its base URL (``http://127.0.0.1:PORT/v1``). When the
 model's virtualenv is not built, tests using it are skipped locally and fail under CI (``CI`` set),
 where ``scripts/model-server.sh ensure`` runs before the tests.
+
+``embedding_server`` starts a second llama.cpp process on the same model with embeddings on,
+mean-pooled to one vector per text, and yields its base URL the same way.
 """
 
 from __future__ import annotations
@@ -75,6 +78,44 @@ def _model_server(tmp_path_factory: pytest.TempPathFactory):
         str(python), "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
         "--port", str(port), "--n_threads", "2", "--chat_format", "gemma",
         "--model_alias", MODEL_ID,
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_ready(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# llama.cpp serves per-token vectors unless the model declares a pooling type; the base Gemma
+# declares none, so the metadata override asks for mean pooling (1): one vector per input text.
+EMBEDDING_POOLING = "gemma3.pooling_type=int:1"
+
+
+@pytest.fixture(name="embedding_server", scope="session")
+def _embedding_server(tmp_path_factory: pytest.TempPathFactory):
+    """The base URL of a second local llama.cpp server with embeddings on (mean-pooled)."""
+    python, model = _script("python"), _script("model")
+    if not (python.exists() and model.exists()):
+        reason = "the local model server is not built: run `scripts/model-server.sh ensure`"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set, so this is an error)")
+        pytest.skip(reason)
+    port = _free_port()
+    log = tmp_path_factory.mktemp("embedding-server") / "server.log"
+    command = [
+        str(python), "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+        "--port", str(port), "--n_threads", "2", "--model_alias", MODEL_ID,
+        "--embedding", "true", "--kv_overrides", EMBEDDING_POOLING,
+        # A 512-token context embeds short texts twice as fast as the default 2048.
+        "--n_ctx", "512", "--n_batch", "512",
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)

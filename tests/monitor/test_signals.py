@@ -6,7 +6,15 @@ import numpy as np
 from tests.monitor.spans import Traffic, request_spans
 
 from surefoot.core import SpanKind, SpanRecord, SpanStatus, semconv
-from surefoot.monitor import extract_signals
+from surefoot.monitor import (
+    Bins,
+    FieldProfile,
+    FieldVerdict,
+    Profile,
+    VerdictStatus,
+    drift_report,
+    extract_signals,
+)
 
 TRACE = "a" * 32
 
@@ -74,3 +82,36 @@ def test_signals_keep_example_trace_ids() -> None:
     window = extract_signals(spans)
     assert window.trace_ids["retrieval.top_score"] == [spans[0].trace_id]
     assert window.columns["request.latency_ms"][0] != 0.0
+
+
+def test_prompt_inflation_drifts_the_prompt_tokens_per_request() -> None:
+    """Prompts growing by a third per request are drift on ``request.prompt_tokens``."""
+    rng = np.random.default_rng(3)
+
+    def window(mean: float) -> list[float | str]:
+        spans = [
+            SpanRecord(
+                f"{i:032x}", f"{i:016x}", "chat", SpanKind.LLM, output="ok",
+                attributes={semconv.GEN_AI_USAGE_INPUT_TOKENS: int(rng.normal(mean, 50))},
+            )
+            for i in range(200)
+        ]  # fmt: skip
+        return extract_signals(spans).columns["request.prompt_tokens"]
+
+    reference, stable, inflated = window(900), window(900), window(1200)
+    bins = Bins.numeric(reference)
+    ref = FieldProfile(bins).update(reference)
+    report = drift_report_of(ref, FieldProfile(bins).update(stable))
+    assert report.status is VerdictStatus.NO_DRIFT
+    assert drift_report_of(ref, FieldProfile(bins).update(inflated)).status is VerdictStatus.DRIFT
+
+
+def drift_report_of(reference: FieldProfile, current: FieldProfile) -> FieldVerdict:
+    """One field's verdict, corrected as a report of one field."""
+    return drift_report(_one(reference), _one(current))["x"]
+
+
+def _one(profile: FieldProfile) -> Profile:
+    out = Profile({"x": profile.bins})
+    out["x"].__iadd__(profile)
+    return out

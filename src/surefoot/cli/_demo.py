@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from surefoot import tracing
-from surefoot.cli import _demo_gateway, _demo_guard
+from surefoot.cli import _demo_gateway, _demo_guard, _demo_monitor
 from surefoot.cli._app import app, console, state_of
 from surefoot.cli._demo_support import QUESTIONS, SupportModel, answer
 from surefoot.cli._traces import _table
@@ -41,6 +41,7 @@ def demo(
         _act_guard(guard_requests)
         if gateway:
             _demo_gateway.run_gateway_act(console)
+        _demo_monitor.run_monitor_act(console, settings)
     finally:
         tracing.shutdown()
     with Store.open(settings.store, migrate=False) as store:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -12,8 +14,18 @@ from rich.table import Table
 from surefoot.cli._app import app, console, state_of
 from surefoot.cli._time import format_ns, parse_duration_s
 from surefoot.core import AlertRecord, AlertState, CheckRecord, Settings
-from surefoot.monitor import default_monitors, load_monitors, monitors_from_settings, run_monitors
-from surefoot.store import MonitorStore, Store
+from surefoot.monitor import (
+    IncidentPolicy,
+    Monitor,
+    Outcome,
+    Scheduler,
+    WebhookSender,
+    default_monitors,
+    load_monitors,
+    monitors_from_settings,
+    run_monitors,
+)
+from surefoot.store import IncidentStore, MonitorStore, Store
 
 monitor_app = typer.Typer(help="Evaluate monitors and inspect alerts.", no_args_is_help=True)
 app.add_typer(monitor_app, name="monitor")
@@ -38,11 +50,22 @@ def run_cmd(
         str | None, typer.Option(help="Monitors declared in code: 'package.module:NAME'.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON check per line.")] = False,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            help="Run as a scheduler: a pass every 60s, 5m ... over stored profiles, "
+            "filing incidents and sending webhooks, until SIGINT/SIGTERM."
+        ),
+    ] = None,
+    passes: Annotated[
+        int | None, typer.Option(min=1, help="With --every: stop after this many passes.")
+    ] = None,
 ) -> None:
     """Evaluate monitors over the window ending now; store checks and alert changes.
 
     Monitors come from --monitors, else the config file's monitors.<name> tables, else the
-    default set (whose window and reference --window and --reference set).
+    default set (whose window and reference --window and --reference set). With --every, the
+    scheduler evaluates each complete window of the stored profiles instead, once.
     """
     settings = state_of(ctx).settings()
     # Precedence: monitors named on the command line, then the config file, then the defaults.
@@ -52,11 +75,60 @@ def run_cmd(
         chosen = monitors_from_settings(settings.monitors)
     else:
         chosen = default_monitors(parse_duration_s(window), reference)
+    if every is not None:
+        _schedule(settings, chosen, parse_duration_s(every), passes, as_json=as_json)
+        return
     with _open(settings) as store:
-        outcomes = run_monitors(store, MonitorStore(store.engine), chosen)
+        policy = IncidentPolicy.from_settings(settings)
+        outcomes = run_monitors(store, MonitorStore(store.engine), chosen, policy=policy)
+        if settings.webhooks:
+            with WebhookSender(
+                IncidentStore(store.engine), settings.webhooks, settings.monitoring
+            ) as sender:
+                sender.send_due()
+    _print_outcomes(outcomes, as_json=as_json)
+
+
+def _schedule(
+    settings: Settings,
+    monitors: list[Monitor],
+    every_s: float,
+    passes: int | None,
+    *,
+    as_json: bool,
+) -> None:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()  # the pass in flight finishes; the loop ends instead of waiting again
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    count = 0
+    try:
+        with _open(settings) as store:
+            scheduler = Scheduler.from_settings(store, monitors, settings)
+            try:
+                while not stop.is_set() and (passes is None or count < passes):
+                    result = scheduler.run_once()
+                    count += 1
+                    _print_outcomes(result.outcomes, as_json=as_json, quiet_empty=True)
+                    if passes is None or count < passes:
+                        stop.wait(every_s)
+            finally:
+                scheduler.close()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not as_json:
+        console.print(f"scheduler stopped after {count} pass(es)")
+
+
+def _print_outcomes(outcomes: list[Outcome], *, as_json: bool, quiet_empty: bool = False) -> None:
     if as_json:
         for outcome in outcomes:
             typer.echo(json.dumps(_json(outcome.check)))
+        return
+    if quiet_empty and not outcomes:
         return
     table = Table("monitor", "status", "method", "value", "p-value", "n", "alert", "message")
     for o in outcomes:

@@ -9,7 +9,20 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["AlertRecord", "AlertState", "CheckRecord", "CheckStatus", "Severity"]
+__all__ = [
+    "AlertRecord",
+    "AlertState",
+    "CheckRecord",
+    "CheckStatus",
+    "DeliveryRecord",
+    "DeliveryState",
+    "IncidentEvent",
+    "IncidentEventKind",
+    "IncidentRecord",
+    "IncidentState",
+    "ProfileWindowRecord",
+    "Severity",
+]
 
 
 class Severity(enum.StrEnum):
@@ -73,3 +86,103 @@ class AlertRecord:
     resolved_ns: int | None
     check_ids: tuple[str, ...]
     trace_ids: tuple[str, ...]
+
+
+class IncidentState(enum.StrEnum):
+    """An incident is open until a person resolves it or every one of its alerts has resolved."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class IncidentEventKind(enum.StrEnum):
+    """What happened on an incident's timeline."""
+
+    OPENED = "opened"
+    ALERT_FIRED = "alert_fired"
+    ALERT_RESOLVED = "alert_resolved"
+    WEBHOOK_DELIVERED = "webhook_delivered"
+    WEBHOOK_FAILED = "webhook_failed"
+    ACKNOWLEDGED = "acknowledged"
+    NOTE = "note"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    """Alerts on one source that fired close together, handled as one piece of work.
+
+    ``severity`` is the highest severity of its alerts; ``runbook`` is a link a responder opens.
+    """
+
+    incident_id: str
+    source: str
+    title: str
+    severity: Severity
+    state: IncidentState
+    runbook: str
+    opened_ns: int
+    updated_ns: int
+    resolved_ns: int | None
+    acknowledged_by: str | None
+    alert_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentEvent:
+    """One entry of an incident's timeline; ``actor`` is a person or ``"surefoot"``."""
+
+    incident_id: str
+    seq: int
+    kind: IncidentEventKind
+    at_ns: int
+    actor: str
+    message: str
+
+
+class DeliveryState(enum.StrEnum):
+    """A webhook delivery waits in the outbox until delivered or out of attempts."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One alert event owed to one webhook, kept in the outbox until it is delivered.
+
+    ``payload`` is the exact JSON body sent; ``next_attempt_ns`` is when it may be tried again.
+    """
+
+    delivery_id: str
+    webhook: str
+    incident_id: str | None
+    alert_id: str
+    event: str
+    payload: dict[str, object]
+    state: DeliveryState
+    attempts: int
+    next_attempt_ns: int
+    last_error: str | None
+    created_ns: int
+    delivered_ns: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileWindowRecord:
+    """A stored, mergeable profile of one field of one source over one window.
+
+    ``state`` is the profile's JSON form (``FieldProfile.to_dict``); ``trace_ids`` are examples of
+    the records behind it, so checks built on stored profiles still link to evidence.
+    """
+
+    source: str
+    field: str
+    window_start_ns: int
+    window_ns: int
+    state: dict[str, object]
+    n: int
+    trace_ids: tuple[str, ...]
+    updated_ns: int

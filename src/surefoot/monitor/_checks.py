@@ -21,14 +21,19 @@ from surefoot.core import (
 )
 from surefoot.monitor._bins import Bins
 from surefoot.monitor._drift import DEFAULT_THRESHOLDS, Method, VerdictStatus, compare_field
+from surefoot.monitor._incidents import correlate
 from surefoot.monitor._profile import FieldProfile
 from surefoot.monitor._signals import MAX_EXAMPLES, SignalWindow, read_window
+from surefoot.store import IncidentStore
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+
+    from sqlalchemy import Connection
 
     from surefoot.core import Clock
-    from surefoot.store import MonitorStore, Store
+    from surefoot.monitor._incidents import IncidentPolicy
+    from surefoot.store import IncidentChange, IncidentContext, MonitorStore, Store
 
 # Threshold methods compare the window's mean with a fixed bound instead of a reference.
 MEAN_ABOVE = "mean_above"
@@ -52,6 +57,9 @@ class Monitor:
         fire_after: Consecutive breaching checks before an alert fires.
         resolve_after: Consecutive passing checks before a firing alert resolves.
         alpha: Significance level of drift tests.
+        source: The profiled source the signal belongs to: ``"traces"`` for signals of spans,
+            or a name given to :func:`log_batch`. Alerts group into incidents per source.
+        runbook: Link a responder opens for this monitor's incidents (a default otherwise).
     """
 
     name: str
@@ -64,6 +72,8 @@ class Monitor:
     fire_after: int = 2
     resolve_after: int = 2
     alpha: float = 0.05
+    source: str = "traces"
+    runbook: str | None = None
 
     def __post_init__(self) -> None:
         if self.method not in ("auto", *THRESHOLD_METHODS, *(m.value for m in Method)):
@@ -249,8 +259,13 @@ def run_monitors(
     *,
     now_ns: int | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    policy: IncidentPolicy | None = None,
 ) -> list[Outcome]:
-    """Evaluate every monitor over the window ending now, storing checks and alert changes."""
+    """Evaluate every monitor over the window ending now, storing checks and alert changes.
+
+    This ad-hoc pass reads raw spans; :class:`Scheduler` evaluates stored profiles instead. With
+    a ``policy``, alert changes are also filed into incidents and owe webhook deliveries.
+    """
     now = clock.now_ns() if now_ns is None else now_ns
     cache: dict[tuple[int, int], SignalWindow] = {}
 
@@ -271,5 +286,15 @@ def run_monitors(
         ) -> AlertRecord | None:
             return decide_alert(m, firing, recent, now)
 
-        outcomes.append(Outcome(check, repository.record_check(check, decide)))
+        follow_up = None if policy is None else _incident_hook(store, monitor, policy)
+        outcomes.append(Outcome(check, repository.record_check(check, decide, follow_up=follow_up)))
     return outcomes
+
+
+def _incident_hook(
+    store: Store, monitor: Monitor, policy: IncidentPolicy
+) -> Callable[[Connection, AlertRecord], None]:
+    def decide(alert: AlertRecord, context: IncidentContext) -> IncidentChange | None:
+        return correlate(alert, context, monitor, policy)
+
+    return IncidentStore(store.engine).follow_up(monitor.source, decide)

@@ -96,6 +96,8 @@ def monitors_from_settings(tables: Mapping[str, MonitorSettings]) -> list[Monito
             fire_after=table.fire_after,
             resolve_after=table.resolve_after,
             alpha=table.alpha,
+            source=table.source,
+            runbook=table.runbook,
         )
         for name, table in tables.items()
     ]

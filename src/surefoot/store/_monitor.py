@@ -24,7 +24,7 @@ from surefoot.store._repository import Repository
 from surefoot.store._schema_monitor import monitor_alerts, monitor_checks
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from sqlalchemy import Connection
 
@@ -90,6 +90,7 @@ class MonitorStore(Repository):
         check: CheckRecord,
         decide: Callable[[AlertRecord | None, list[CheckRecord]], AlertRecord | None],
         history: int = 10,
+        follow_up: Callable[[Connection, AlertRecord], None] | None = None,
     ) -> AlertRecord | None:
         """Store a check and the alert change ``decide`` makes of it, in one transaction.
 
@@ -98,6 +99,8 @@ class MonitorStore(Repository):
             decide: given the monitor's firing alert (or None) and its latest checks, newest
                 first and including ``check``, returns the alert to write, or None for no change.
             history: how many latest checks ``decide`` sees.
+            follow_up: runs in the same transaction after an alert change is written; incidents
+                and webhook deliveries are filed through it (:meth:`IncidentStore.follow_up`).
 
         Returns:
             The alert written, or None.
@@ -112,6 +115,8 @@ class MonitorStore(Repository):
                 self._save(
                     conn, alert, exists=firing is not None and firing.alert_id == alert.alert_id
                 )
+                if follow_up is not None:
+                    follow_up(conn, alert)
             return alert
 
     @staticmethod
@@ -151,10 +156,18 @@ class MonitorStore(Repository):
         with self._errors("reading monitor checks"), self.engine.connect() as conn:
             return [_row_to_check(r) for r in conn.execute(stmt.limit(limit))]
 
-    def alerts(self, state: AlertState | None = None, limit: int = 100) -> list[AlertRecord]:
-        """Alerts, most recently updated first, optionally in one state."""
+    def alerts(
+        self,
+        state: AlertState | None = None,
+        limit: int = 100,
+        *,
+        alert_ids: Sequence[str] | None = None,
+    ) -> list[AlertRecord]:
+        """Alerts, most recently updated first, optionally in one state or among some ids."""
         stmt = select(monitor_alerts).order_by(monitor_alerts.c.updated_ns.desc())
         if state is not None:
             stmt = stmt.where(monitor_alerts.c.state == state.value)
+        if alert_ids is not None:
+            stmt = stmt.where(monitor_alerts.c.alert_id.in_(list(alert_ids)))
         with self._errors("reading monitor alerts"), self.engine.connect() as conn:
             return [_row_to_alert(r) for r in conn.execute(stmt.limit(limit))]
