@@ -171,3 +171,20 @@ def test_concurrent_interruption_leaves_only_whole_results(evals: EvalStore) -> 
     )
     assert outcome.cached == 12
     assert (outcome.called, outcome.means()["exact"], outcome.errors) == (18, 1.0, 0)
+
+
+def test_no_timeout_waits_for_the_target() -> None:
+    """timeout_s=None lets every call take as long as it needs."""
+
+    async def slowish(x: str) -> str:
+        await asyncio.sleep(0.01)
+        return _answer(x)
+
+    outcome = Runner(timeout_s=None).run(_dataset(3), CallableTarget(slowish), {"e": exact_match})
+    assert (outcome.errors, outcome.means()) == (0, {"e": 1.0})
+
+
+def test_outcome_repr_stays_short() -> None:
+    """An outcome's repr names its counts instead of walking every result."""
+    outcome = Runner().run(_dataset(500), CallableTarget(_answer), {"e": exact_match})
+    assert repr(outcome).startswith("RunOutcome(run_id=") and len(repr(outcome)) < 200

@@ -15,8 +15,10 @@ from surefoot.core import InvalidInput, SurefootError
 from surefoot.evals import (
     Dataset,
     compare_runs,
+    export_results,
     gate,
     html_report,
+    human_grades,
     load_suite,
     print_comparison,
     print_outcome,
@@ -134,14 +136,16 @@ def runs_cmd(
 ) -> None:
     """List stored runs, newest first."""
     with _opened(ctx) as evals:
-        table = Table("run", "suite", "dataset", "cases", "config")
+        table = Table("run", "suite", "dataset", "cases", "config", "human")
         for run in evals.list_runs(suite, limit):
+            human = human_grades(evals, run)
             table.add_row(
                 run.run_id,
                 run.suite,
                 f"{run.dataset}@{run.dataset_version}",
                 str(len(run.scores)),
                 run.config_hash[:12],
+                "-" if human.mean is None else f"{human.mean:.2f} (n={human.count})",
             )
         console.print(table)
 
@@ -149,7 +153,7 @@ def runs_cmd(
 @eval_app.command("import")
 def import_cmd(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A .jsonl or .csv dataset.")],
+    file: Annotated[Path, typer.Argument(help="A .jsonl, .csv or .parquet dataset.")],
     name: Annotated[
         str | None, typer.Option(help="Dataset name (default: the file's stem).")
     ] = None,
@@ -183,7 +187,7 @@ def import_promoted_cmd(
 def export_cmd(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Dataset name.")],
-    file: Annotated[Path, typer.Argument(help="Where to write (.jsonl or .csv).")],
+    file: Annotated[Path, typer.Argument(help="Where to write (.jsonl, .csv or .parquet).")],
     version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
 ) -> None:
     """Write a stored dataset version to a file."""
@@ -195,3 +199,18 @@ def export_cmd(
             )
         Dataset(name, tuple(loaded[1])).write(file)
         console.print(f"{name}@{loaded[0]}: {len(loaded[1])} cases written to {file}")
+
+
+@eval_app.command("export-results")
+def export_results_cmd(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="Run id.")],
+    file: Annotated[Path, typer.Argument(help="Where to write (.parquet or .jsonl).")],
+) -> None:
+    """Write a run's results: one row per case and sample, scores and human grades as columns."""
+    with _opened(ctx) as evals:
+        run = evals.get_run(run_id)
+        if run is None:
+            raise InvalidInput(f"no eval run {run_id!r}; list runs with 'surefoot eval runs'")
+        count = export_results(evals, run, file)
+        console.print(f"run {run_id}: {count} results written to {file}")

@@ -1,15 +1,19 @@
 """Evaluation before every change: datasets, scorers, a cached runner, and a regression gate.
 
-* :class:`Dataset` reads and writes JSONL and CSV cases, content-hashed and de-duplicated.
+* :class:`Dataset` reads and writes JSONL, CSV and Parquet cases, content-hashed and
+  de-duplicated.
 * Scorers are plain functions ``(output, expected) -> float``; built-ins cover exact and
   normalised match, contains, regex, JSON validity and schema, numeric tolerance, latency and
   cost, and :class:`ModelJudge` grades with a pinned judge model.
 * :class:`Runner` calls a target per case with bounded concurrency, caches results in the store
   and traces every case.
-* :func:`load_suite`, :func:`compare_runs` and :func:`gate` are what ``surefoot eval`` runs.
+* :func:`load_suite`, :func:`compare_runs` and :func:`gate` are what ``surefoot eval`` runs;
+  :func:`human_grades` reads reviewers' grades of sampled outputs back.
+* The ``evaluate`` pytest fixture (a ``pytest11`` plugin) records eval cases written as tests.
 """
 
 from surefoot.evals._dataset import Dataset, case_hash, make_case, normalise
+from surefoot.evals._export import export_results, result_rows
 from surefoot.evals._gate import (
     Comparison,
     GateVerdict,
@@ -18,7 +22,15 @@ from surefoot.evals._gate import (
     gate,
     run_suite,
 )
+from surefoot.evals._human import (
+    HUMAN_METRIC,
+    HumanComparison,
+    HumanGrades,
+    compare_human,
+    human_grades,
+)
 from surefoot.evals._judge import JudgeVerdict, ModelJudge
+from surefoot.evals._judging import output_hash
 from surefoot.evals._loop import promoted_cases, sample_for_review
 from surefoot.evals._metrics import (
     accuracy,
@@ -47,7 +59,14 @@ from surefoot.evals._scorers import (
     json_valid,
     normalised_match,
 )
-from surefoot.evals._stats import PairedComparison, paired_bootstrap, paired_compare, sign_flip_test
+from surefoot.evals._similarity import Embedder, EmbeddingSimilarity, ProviderEmbedder
+from surefoot.evals._stats import (
+    PairedComparison,
+    holm_adjust,
+    paired_bootstrap,
+    paired_compare,
+    sign_flip_test,
+)
 from surefoot.evals._suite import MetricSpec, Suite, load_suite
 from surefoot.evals._target import (
     CallableTarget,
@@ -60,13 +79,18 @@ from surefoot.evals._target import (
 )
 
 __all__ = [
+    "HUMAN_METRIC",
     "CallableTarget",
     "Comparison",
     "Contains",
     "CostUsd",
     "Dataset",
+    "Embedder",
+    "EmbeddingSimilarity",
     "GateVerdict",
     "GuardTarget",
+    "HumanComparison",
+    "HumanGrades",
     "JsonSchema",
     "JudgeVerdict",
     "LatencyS",
@@ -74,6 +98,7 @@ __all__ = [
     "ModelJudge",
     "NumericTolerance",
     "PairedComparison",
+    "ProviderEmbedder",
     "ProviderTarget",
     "Regex",
     "ResultMetric",
@@ -85,14 +110,18 @@ __all__ = [
     "TargetOutput",
     "accuracy",
     "case_hash",
+    "compare_human",
     "compare_runs",
     "compare_scores",
     "config_hash",
     "exact_match",
     "expected_calibration_error",
+    "export_results",
     "f1_score",
     "gate",
+    "holm_adjust",
     "html_report",
+    "human_grades",
     "json_valid",
     "load_suite",
     "make_case",
@@ -100,6 +129,7 @@ __all__ = [
     "ndcg_at_k",
     "normalise",
     "normalised_match",
+    "output_hash",
     "paired_bootstrap",
     "paired_compare",
     "precision",
@@ -109,6 +139,7 @@ __all__ = [
     "promoted_cases",
     "recall",
     "recall_at_k",
+    "result_rows",
     "roc_auc",
     "run_details",
     "run_suite",

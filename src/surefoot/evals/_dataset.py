@@ -1,7 +1,5 @@
-"""Datasets: cases read from and written to JSONL and CSV, content-hashed and de-duplicated.
-
-Parquet is not supported: pyarrow is not a dependency of surefoot, and JSONL carries the same
-cases losslessly.
+"""Datasets: cases read from and written to JSONL, CSV and Parquet, content-hashed and
+de-duplicated. Parquet needs pyarrow (``pip install 'surefoot[parquet]'``).
 """
 
 from __future__ import annotations
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from surefoot.core._eval_records import EvalCase
 from surefoot.core._loop_records import CaseOrigin
 from surefoot.core.errors import InvalidInput
+from surefoot.evals._parquet import read_parquet_rows, write_parquet_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -24,17 +23,32 @@ if TYPE_CHECKING:
 __all__ = ["Dataset", "case_hash", "make_case", "normalise"]
 
 _ORIGINS = ", ".join(o.value for o in CaseOrigin)
+_FORMATS = "use .jsonl, .csv or .parquet"
+# Parquet columns of a dataset file; input and expected vary in shape, so they are JSON text.
+_PARQUET_TYPES = {
+    "input": "json",
+    "expected": "json",
+    "tags": "tags",
+    "origin": "str",
+    "split": "str",
+}
 
 
 def normalise(value: Any) -> Any:
-    """Normalise a value for hashing: NFC, collapsed whitespace and case-folded strings.
+    """Normalise a value for hashing: canonical caseless strings with collapsed whitespace.
+
+    Strings are decomposed (NFD), case-folded and composed again (NFC); dicts and lists are
+    normalised recursively.
 
     Examples:
         >>> normalise({"q": "  What   IS 2+2? "})
         {'q': 'what is 2+2?'}
     """
     if isinstance(value, str):
-        return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+        # Canonical caseless form: case folding can leave decomposed sequences ("ῒ".upper()
+        # folds to three code points), so decompose first and compose again after folding.
+        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFD", value).casefold())
+        return " ".join(folded.split())
     if isinstance(value, dict):
         return {str(k): normalise(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -109,17 +123,19 @@ class Dataset:
 
     @classmethod
     def read(cls, path: str | Path, name: str | None = None) -> Dataset:
-        """Read a ``.jsonl`` or ``.csv`` file (columns input, expected, tags, origin, split).
+        """Read a ``.jsonl``, ``.csv`` or ``.parquet`` file (input, expected, tags, origin, split).
 
         Raises:
-            InvalidInput: naming the file, line and field of the first bad row.
+            InvalidInput: naming the file, line (or row) and field of the first bad row.
+            ConfigError: a Parquet file, and pyarrow is not installed.
         """
         path = Path(path)
         if not path.is_file():
             raise InvalidInput(f"{path}: no such dataset file; check the path")
-        reader = {".jsonl": _read_jsonl, ".csv": _read_csv}.get(path.suffix.lower())
+        readers = {".jsonl": _read_jsonl, ".csv": _read_csv, ".parquet": _read_parquet}
+        reader = readers.get(path.suffix.lower())
         if reader is None:
-            raise InvalidInput(f"{path}: unsupported dataset format; use .jsonl or .csv")
+            raise InvalidInput(f"{path}: unsupported dataset format; {_FORMATS}")
         return cls.from_cases(name or path.stem, list(reader(path)))
 
     def split(self, split: str) -> Dataset:
@@ -127,10 +143,19 @@ class Dataset:
         return Dataset(self.name, tuple(c for c in self.cases if c.split == split))
 
     def write(self, path: str | Path) -> None:
-        """Write the cases to a ``.jsonl`` or ``.csv`` file (CSV cells hold JSON for non-text)."""
+        """Write the cases to a ``.jsonl``, ``.csv`` or ``.parquet`` file.
+
+        CSV cells hold JSON for non-text values; Parquet keeps input and expected as JSON text.
+
+        Raises:
+            InvalidInput: an unknown file suffix.
+            ConfigError: a Parquet file, and pyarrow is not installed.
+        """
         path = Path(path)
         rows = [_case_row(c) for c in self.cases]
-        if path.suffix.lower() == ".jsonl":
+        if path.suffix.lower() == ".parquet":
+            write_parquet_rows(path, rows, _PARQUET_TYPES)
+        elif path.suffix.lower() == ".jsonl":
             lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
             path.write_text("".join(lines), encoding="utf-8")
         elif path.suffix.lower() == ".csv":
@@ -139,7 +164,7 @@ class Dataset:
                 writer.writeheader()
                 writer.writerows({k: _csv_cell(k, v) for k, v in r.items()} for r in rows)
         else:
-            raise InvalidInput(f"{path}: unsupported dataset format; use .jsonl or .csv")
+            raise InvalidInput(f"{path}: unsupported dataset format; {_FORMATS}")
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -189,6 +214,13 @@ def _read_csv(path: Path) -> Iterable[EvalCase]:
         for number, row in enumerate(reader, start=2):
             values = {k: _csv_value(v) for k, v in row.items() if k is not None}
             yield _case_from_row(values, f"{path}:{number}")
+
+
+def _read_parquet(path: Path) -> Iterable[EvalCase]:
+    for number, row in read_parquet_rows(path):
+        if number == 1 and "input" not in row:
+            raise InvalidInput(f"{path}: column 'input' is missing; every case needs an input")
+        yield _case_from_row(row, f"{path}: row {number}")
 
 
 def _csv_value(cell: str | None) -> Any:

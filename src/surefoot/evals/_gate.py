@@ -4,7 +4,10 @@ The gate blocks a candidate when, for some metric, the whole one-sided 95 % conf
 of its mean change lies below minus the metric's threshold: ``ci_high < -threshold``, where
 ``ci_high`` is the upper end of the two-sided 90 % paired bootstrap interval of
 candidate - baseline over the cases both runs scored (oriented so that positive is better).
-In words: we are 95 % confident the metric dropped by more than the tolerated amount.
+In words: we are 95 % confident the metric dropped by more than the tolerated amount. With k
+gated metrics each bound is taken at 1 - 5 %/k (Bonferroni), so noise alone blocks a change with
+at most 5 % chance however many metrics are gated; ``compare`` also reports Holm-adjusted
+p-values for the same reason.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from typing import TYPE_CHECKING
 from surefoot.core._clock import SYSTEM_CLOCK, Clock
 from surefoot.core.errors import InvalidInput
 from surefoot.evals._dataset import Dataset
+from surefoot.evals._human import HumanComparison, compare_human
 from surefoot.evals._judge import ModelJudge
 from surefoot.evals._runner import Runner, RunOutcome
-from surefoot.evals._stats import PairedComparison, paired_compare
+from surefoot.evals._similarity import ProviderEmbedder
+from surefoot.evals._stats import PairedComparison, holm_adjust, paired_compare
 from surefoot.evals._target import ProviderTarget
 
 if TYPE_CHECKING:
@@ -77,6 +82,11 @@ async def _run_closing(runner: Runner, dataset: Dataset, suite: Suite) -> RunOut
             providers.append(target.provider)
         for provider in providers:
             await provider.aclose()
+        # Embedding scorers are synchronous, so their provider used its sync client.
+        for m in suite.metrics:
+            embedder = getattr(m.scorer, "embedder", None)
+            if isinstance(embedder, ProviderEmbedder):
+                embedder.provider.close()
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,8 @@ class Comparison:
         metrics: per metric, the paired comparison (delta oriented: positive is better).
         changed: per metric, the case hashes whose score changed, worst change first.
         worse: per metric, the case hashes whose score got worse.
+        human: the runs' human grades from the review queue, when read from a store.
+        p_holm: per metric, the p-value adjusted (Holm) for comparing several metrics at once.
     """
 
     baseline: str
@@ -96,6 +108,8 @@ class Comparison:
     metrics: dict[str, PairedComparison]
     changed: dict[str, list[str]] = field(default_factory=dict)
     worse: dict[str, list[str]] = field(default_factory=dict)
+    human: HumanComparison | None = None
+    p_holm: dict[str, float] = field(default_factory=dict)
 
 
 def _load(store: EvalStore, run_id: str) -> EvalRunRecord:
@@ -115,9 +129,13 @@ def compare_runs(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> Comparison:
-    """Compare two stored runs over the cases both scored, metric by metric."""
+    """Compare two stored runs over the cases both scored, metric by metric.
+
+    Human grades of both runs' outputs are read back from the review queue beside them.
+    """
     a, b = _load(store, baseline), _load(store, candidate)
-    return compare_scores(a, b, confidence=confidence, seed=seed)
+    cmp = compare_scores(a, b, confidence=confidence, seed=seed)
+    return dataclasses.replace(cmp, human=compare_human(store, a, b, seed=seed))
 
 
 def compare_scores(
@@ -135,12 +153,18 @@ def compare_scores(
             f"runs {a.run_id} and {b.run_id} share no cases; compare runs of the same dataset"
         )
     lower = set(a.config.get("lower_is_better", [])) | set(b.config.get("lower_is_better", []))
-    names = sorted(set(a.scores[shared[0]]) & set(b.scores[shared[0]]))
+    names = sorted(
+        {m for h in shared for m in a.scores[h]} & {m for h in shared for m in b.scores[h]}
+    )
     result = Comparison(a.run_id, b.run_id, {})
     for name in names:
         sign = -1.0 if name in lower else 1.0
-        base = [a.scores[h][name] for h in shared]
-        cand = [b.scores[h][name] for h in shared]
+        # A case a judge could not grade has no score for it: pair only the cases both have.
+        paired = [h for h in shared if name in a.scores[h] and name in b.scores[h]]
+        if not paired:
+            continue
+        base = [a.scores[h][name] for h in paired]
+        cand = [b.scores[h][name] for h in paired]
         cmp = paired_compare(
             name,
             [sign * x for x in base],
@@ -153,10 +177,11 @@ def compare_scores(
         result.metrics[name] = dataclasses.replace(
             cmp, baseline=sign * cmp.baseline, candidate=sign * cmp.candidate
         )
-        deltas = {h: sign * (b.scores[h][name] - a.scores[h][name]) for h in shared}
-        moved = sorted((h for h in shared if deltas[h] != 0), key=lambda h: deltas[h])
+        deltas = {h: sign * (b.scores[h][name] - a.scores[h][name]) for h in paired}
+        moved = sorted((h for h in paired if deltas[h] != 0), key=lambda h: deltas[h])
         result.changed[name] = moved
         result.worse[name] = [h for h in moved if deltas[h] < 0]
+    result.p_holm.update(holm_adjust({n: c.p_value for n, c in result.metrics.items()}))
     return result
 
 
@@ -185,12 +210,19 @@ def gate(
     seed: int = 0,
     resamples: int = 2000,
 ) -> GateVerdict:
-    """Block when a metric dropped past its threshold with confidence (see the module doc)."""
+    """Block when a metric dropped past its threshold with confidence (see the module doc).
+
+    With several gated metrics the one-sided level is split between them (Bonferroni), so the
+    chance that noise alone blocks a change stays at most 5 % however many metrics are gated.
+    """
+    gated = max(1, len(thresholds))
+    confidence = 1.0 - (1.0 - GATE_CONFIDENCE) / gated
     comparison = compare_scores(
-        baseline, candidate, confidence=GATE_CONFIDENCE, seed=seed, resamples=resamples
+        baseline, candidate, confidence=confidence, seed=seed, resamples=resamples
     )
     failures: dict[str, str] = {}
     notes: list[str] = []
+    bound = f"{100 * (1 + confidence) / 2:.4g}%"
     for name, threshold in thresholds.items():
         cmp = comparison.metrics.get(name)
         if cmp is None:
@@ -201,7 +233,7 @@ def gate(
         if cmp.ci_high < -threshold:
             cases = ", ".join(c[:12] for c in comparison.worse[name][:10])
             failures[name] = (
-                f"{name} dropped by {-cmp.delta:.4g} (95% bound {-cmp.ci_high:.4g} > threshold "
+                f"{name} dropped by {-cmp.delta:.4g} ({bound} bound {-cmp.ci_high:.4g} > threshold "
                 f"{threshold:g}, p={cmp.p_value:.3g}); worst cases: {cases}"
             )
     return GateVerdict(not failures, comparison, failures, notes)

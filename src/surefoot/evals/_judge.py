@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,21 @@ class ModelJudge:
         """What identifies this judge."""
         return {"judge": self.model, "rubric": self.rubric, "runs": self.runs}
 
+    @property
+    def judge_hash(self) -> str:
+        """The key of this judge's cached grades: pinned model, rubric, temperature, instructions.
+
+        ``runs`` is left out on purpose: each run is cached under its own index, so asking for
+        more runs later reuses the ones already graded.
+        """
+        key = {
+            "model": self.model,
+            "rubric": hashlib.sha256(self.rubric.encode()).hexdigest(),
+            "temperature": self.temperature,
+            "instructions": hashlib.sha256(_INSTRUCTIONS.encode()).hexdigest(),
+        }
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
     def _request(self, input: Any, output: Any, expected: Any, run: int) -> ChatRequest:
         body = json.dumps(
             {"rubric": self.rubric, "input": input, "answer": output, "reference": expected},
@@ -111,11 +127,22 @@ class ModelJudge:
             response_format=ResponseFormat.json_object(),
         )
 
+    async def agrade(self, input: Any, output: Any, expected: Any, run: int) -> tuple[float, str]:
+        """One grade of one output: run ``run`` (its seed) of the judge, as (score, reason).
+
+        Raises:
+            MalformedResponse: the reply is not the asked JSON.
+        """
+        reply = await self.provider.acomplete(self._request(input, output, expected, run))
+        return parse_grade(reply.content)
+
     async def ajudge(self, input: Any, output: Any, expected: Any) -> JudgeVerdict:
-        """Grade one output ``runs`` times."""
-        grades = []
-        for run in range(self.runs):
-            reply = await self.provider.acomplete(self._request(input, output, expected, run))
-            grades.append(parse_grade(reply.content))
-        scores = tuple(s for s, _ in grades)
-        return JudgeVerdict(sum(scores) / len(scores), scores, tuple(r for _, r in grades))
+        """Grade one output ``runs`` times (uncached; the runner caches through the store)."""
+        grades = [await self.agrade(input, output, expected, run) for run in range(self.runs)]
+        return verdict_of(grades)
+
+
+def verdict_of(grades: list[tuple[float, str]]) -> JudgeVerdict:
+    """The verdict of a list of (score, reason) grades, in run order."""
+    scores = tuple(s for s, _ in grades)
+    return JudgeVerdict(sum(scores) / len(scores), scores, tuple(r for _, r in grades))

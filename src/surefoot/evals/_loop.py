@@ -14,6 +14,7 @@ from surefoot.core._clock import SYSTEM_CLOCK, Clock
 from surefoot.core._ids import new_id
 from surefoot.core._loop_records import CaseStatus, ReviewItem, ReviewOrigin
 from surefoot.evals._dataset import Dataset, make_case
+from surefoot.store import EvalStore
 
 if TYPE_CHECKING:
     from surefoot.core._eval_records import EvalCase
@@ -37,7 +38,7 @@ def promoted_cases(review: ReviewStore, name: str, *, limit: int = 100_000) -> D
 def sample_for_review(
     outcome: RunOutcome,
     cases: Dataset,
-    review: ReviewStore,
+    review: ReviewStore | EvalStore,
     *,
     rate: float,
     seed: int = 0,
@@ -49,22 +50,26 @@ def sample_for_review(
     Args:
         outcome: the run whose answers are sampled.
         cases: the dataset it ran (for inputs and expected values).
-        review: the review repository the queue lives in.
+        review: a repository on the store the queue lives in; items are written with a link
+            to the run's outputs.
         rate: share of cases to sample, 0 to 1.
         seed: makes the sample repeatable.
         priority: priority of the queued items.
         clock: stamps the items.
 
     Returns:
-        The items queued.
+        The items queued; reviewers' decisions on them come back through
+        :func:`~surefoot.evals.human_grades`.
     """
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"rate is {rate}; give a share between 0 and 1")
     rng = random.Random(seed)
     chosen = [c for c in cases.cases if c.case_hash in outcome.results and rng.random() < rate]
     items = [_item(outcome, case, priority, clock.now_ns()) for case in chosen]
-    for item in items:
-        review.add(item)
+    # Queued with a link to the graded output, so the decisions read back as human grades.
+    EvalStore(review.engine).queue_review_samples(
+        outcome.run.run_id, outcome.run.config_hash, [(i.subject or "", i) for i in items]
+    )
     return items
 
 

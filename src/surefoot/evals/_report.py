@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from surefoot.evals._human import HUMAN_METRIC
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 
     from surefoot.core._eval_records import EvalCase, EvalRunRecord
     from surefoot.evals._gate import Comparison, GateVerdict
+    from surefoot.evals._human import HumanComparison, HumanGrades
     from surefoot.evals._runner import RunOutcome
     from surefoot.evals._stats import PairedComparison
     from surefoot.store import EvalStore
@@ -36,6 +39,13 @@ def print_outcome(outcome: RunOutcome, console: Console) -> None:
         f"{len(outcome.results)} cases: {outcome.called} calls, {outcome.cached} cached, "
         f"{outcome.errors} errors, {len(outcome.flaky)} flaky"
     )
+    if outcome.judged or outcome.judge_cached:
+        console.print(f"judge: {outcome.judged} calls, {outcome.judge_cached} grades cached")
+    for metric, failures in outcome.unscored.items():
+        first = next(iter(failures.values()))
+        console.print(
+            f"[yellow]{metric}: {len(failures)} cases unscored[/] (the judge failed: {first})"
+        )
 
 
 def print_comparison(
@@ -43,7 +53,8 @@ def print_comparison(
 ) -> None:
     """Per-metric means, deltas, intervals and p-values; then the gate's verdict if given."""
     table = Table(title=f"{comparison.baseline} -> {comparison.candidate}")
-    for col in ("metric", "n", "baseline", "candidate", "delta", "interval", "p", "changed"):
+    cols = ("metric", "n", "baseline", "candidate", "delta", "interval", "p", "p (holm)", "changed")
+    for col in cols:
         table.add_column(col, justify="left" if col == "metric" else "right")
     for name, c in comparison.metrics.items():
         style = "red" if c.ci_high < 0 else "green" if c.ci_low > 0 else ""
@@ -55,9 +66,12 @@ def print_comparison(
             f"[{style}]{c.delta:+.4f}[/]" if style else f"{c.delta:+.4f}",
             f"[{c.ci_low:+.4f}, {c.ci_high:+.4f}]",
             f"{c.p_value:.3g}",
+            f"{comparison.p_holm.get(name, c.p_value):.3g}",
             str(len(comparison.changed.get(name, []))),
         )
     console.print(table)
+    if comparison.human is not None:
+        console.print(_human_line(comparison.human))
     if verdict is None:
         return
     for note in verdict.notes:
@@ -66,6 +80,21 @@ def print_comparison(
         console.print(f"[red]blocked:[/] {message}")
     if verdict.passed:
         console.print("[green]gate passed[/]")
+
+
+def _grades_text(g: HumanGrades) -> str:
+    mean = "n/a" if g.mean is None else f"{g.mean:.4f}"
+    return f"{mean} (n={g.count}, {g.pending} pending)"
+
+
+def _human_line(h: HumanComparison) -> str:
+    """The human-graded metric in one line: both runs with their counts, and the paired delta."""
+    text = f"{HUMAN_METRIC} (reviewers, not gated): {_grades_text(h.baseline)} -> "
+    text += _grades_text(h.candidate)
+    if h.paired is not None:
+        p = h.paired
+        text += f"; paired over {p.n}: {p.delta:+.4f} [{p.ci_low:+.4f}, {p.ci_high:+.4f}]"
+    return text
 
 
 def run_details(store: EvalStore, run: EvalRunRecord) -> tuple[dict[str, EvalCase], dict[str, Any]]:
@@ -145,7 +174,10 @@ def html_report(
     blocks = [_case_block(h, cases.get(h), before.get(h), after.get(h)) for h in changed]
     title = f"eval {html.escape(comparison.baseline)} → {html.escape(comparison.candidate)}"
     style = f'<meta charset="utf-8"><title>{title}</title><style>{_CSS}</style>'
-    table = f"<table>{head}{''.join(rows)}</table>{_svg(comparison)}"
+    human = ""
+    if comparison.human is not None:
+        human = f"<p>{html.escape(_human_line(comparison.human))}</p>"
+    table = f"<table>{head}{''.join(rows)}</table>{human}{_svg(comparison)}"
     return (
         f"<!doctype html><html><head>{style}</head><body><h1>{title}</h1>{status}{table}"
         f"<h2>changed cases ({len(changed)})</h2>{''.join(blocks)}</body></html>"

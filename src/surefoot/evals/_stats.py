@@ -10,7 +10,13 @@ import numpy as np
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["PairedComparison", "paired_bootstrap", "paired_compare", "sign_flip_test"]
+__all__ = [
+    "PairedComparison",
+    "holm_adjust",
+    "paired_bootstrap",
+    "paired_compare",
+    "sign_flip_test",
+]
 
 # Resample in blocks so memory stays at block x n indices however many resamples are asked.
 _BLOCK = 256
@@ -125,3 +131,22 @@ def paired_compare(
         ci_high=hi,
         p_value=sign_flip_test(d, permutations=resamples, seed=seed),
     )
+
+
+def holm_adjust(p_values: dict[str, float]) -> dict[str, float]:
+    """Holm-Bonferroni adjusted p-values: control the family-wise error over several metrics.
+
+    The smallest p-value is multiplied by the number of tests, the next by one less, and so on,
+    each kept at least as large as the one before and at most 1.
+
+    Examples:
+        >>> holm_adjust({"a": 0.01, "b": 0.04, "c": 0.03})
+        {'a': 0.03, 'c': 0.06, 'b': 0.06}
+    """
+    ordered = sorted(p_values.items(), key=lambda kv: kv[1])
+    adjusted: dict[str, float] = {}
+    running = 0.0
+    for rank, (name, p) in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - rank) * p))
+        adjusted[name] = running
+    return adjusted

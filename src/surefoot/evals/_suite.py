@@ -23,6 +23,7 @@ from surefoot.evals._scorers import (
     json_valid,
     normalised_match,
 )
+from surefoot.evals._similarity import EmbeddingSimilarity, ProviderEmbedder
 from surefoot.evals._target import CallableTarget, Target, url_target
 from surefoot.providers import OpenAICompatibleProvider
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from surefoot.evals._runner import Metric
 
-__all__ = ["MetricSpec", "Suite", "load_suite"]
+__all__ = ["MetricSpec", "Suite", "load_suite", "resolve_scorer"]
 
 _FACTORIES: dict[str, Callable[[dict[str, Any]], Metric]] = {
     "exact_match": lambda p: exact_match,
@@ -136,6 +137,26 @@ def _import(ref: str, path: Path, key: str) -> Any:
         ) from exc
 
 
+def resolve_scorer(ref: str, params: dict[str, Any] | None = None) -> Metric:
+    """A scorer by its suite name (``exact_match``, ``contains`` ...) or ``module:function``.
+
+    Raises:
+        InvalidInput: an unknown name, an import that fails, or a missing parameter.
+    """
+    if ":" in ref:
+        imported: Metric = _import(ref, Path("<scorer>"), "scorer")
+        return imported
+    if ref not in _FACTORIES:
+        known = ", ".join(sorted(_FACTORIES))
+        raise InvalidInput(f"unknown scorer {ref!r}; use one of {known} or 'module:function'")
+    try:
+        return _FACTORIES[ref](dict(params or {}))
+    except KeyError as exc:
+        raise InvalidInput(
+            f"scorer {ref!r} needs parameter {exc.args[0]!r}; pass the scorer object instead"
+        ) from exc
+
+
 def _judge(where: str, params: dict[str, Any], target: dict[str, Any]) -> ModelJudge:
     missing = [k for k in ("model", "rubric") if k not in params]
     url = params.get("url", target.get("url"))
@@ -147,6 +168,15 @@ def _judge(where: str, params: dict[str, Any], target: dict[str, Any]) -> ModelJ
     return ModelJudge(provider, str(params["model"]), str(params["rubric"]), runs=runs)
 
 
+def _similarity(where: str, params: dict[str, Any], target: dict[str, Any]) -> EmbeddingSimilarity:
+    url = params.get("url", target.get("url"))
+    if "model" not in params or not url:
+        need = ", ".join([*(["model"] if "model" not in params else []), *([] if url else ["url"])])
+        raise InvalidInput(f"{where}: embedding similarity needs {need}; set them in its table")
+    provider = OpenAICompatibleProvider(str(url), name="eval-embeddings")
+    return EmbeddingSimilarity(ProviderEmbedder(provider, str(params["model"])))
+
+
 def _metric(path: Path, name: str, table: Any, target: dict[str, Any]) -> MetricSpec:
     where = f"{path}: metrics.{name}"
     if not isinstance(table, dict) or "threshold" not in table:
@@ -156,10 +186,12 @@ def _metric(path: Path, name: str, table: Any, target: dict[str, Any]) -> Metric
     kind = str(params.pop("scorer", name))
     if kind == "judge":
         return MetricSpec(name, _judge(where, params, target), threshold)
+    if kind == "embedding_similarity":
+        return MetricSpec(name, _similarity(where, params, target), threshold)
     if ":" in kind:
         return MetricSpec(name, _import(kind, path, f"metrics.{name}.scorer"), threshold)
     if kind not in _FACTORIES:
-        known = ", ".join(sorted([*_FACTORIES, "judge"]))
+        known = ", ".join(sorted([*_FACTORIES, "judge", "embedding_similarity"]))
         raise InvalidInput(
             f"{where}: unknown metric {kind!r}; use one of {known} or 'module:function'"
         )

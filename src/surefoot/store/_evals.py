@@ -12,14 +12,26 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from surefoot.core._eval_records import EvalCase, EvalResult, EvalRunRecord
-from surefoot.core._loop_records import CaseOrigin
+from surefoot.core._loop_records import CaseOrigin, ReviewItem
 from surefoot.store._actions import writing
 from surefoot.store._engine import insert_ignoring_duplicates as _insert_ignoring
 from surefoot.store._repository import Repository
-from surefoot.store._schema_evals import eval_cases, eval_datasets, eval_results, eval_runs
+from surefoot.store._review import insert_item
+from surefoot.store._schema_evals import (
+    eval_cases,
+    eval_datasets,
+    eval_judge_grades,
+    eval_results,
+    eval_review_samples,
+    eval_runs,
+)
+from surefoot.store._schema_loop import review_items
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
+
+# (case hash, output hash, judge run) -> (score, reason)
+GradeKey = tuple[str, str, int]
 
 
 __all__ = ["EvalStore", "dataset_hash"]
@@ -45,10 +57,6 @@ def _row_to_case(row: Any) -> EvalCase:
         origin=CaseOrigin(row.origin),
         split=row.split,
     )
-
-
-def _row_to_result(row: Any) -> EvalResult:
-    return EvalResult(**dict(row._mapping))
 
 
 def _row_to_run(row: Any) -> EvalRunRecord:
@@ -125,16 +133,18 @@ class EvalStore(Repository):
 
     def cached_results(self, config_hash: str, case_hashes: Iterable[str]) -> list[EvalResult]:
         """Every stored result of ``config_hash`` for these cases."""
-        wanted = sorted(set(case_hashes))
-        found: list[EvalResult] = []
+        wanted = set(case_hashes)
+        t = eval_results
+        # Columns in the record's field order, so a row unpacks straight into an EvalResult.
+        stmt = select(*(t.c[f] for f in EvalResult.__slots__)).where(t.c.config_hash == config_hash)
         with self._errors("reading cached eval results"), self.engine.connect() as c:
-            for start in range(0, len(wanted), _CHUNK):
-                stmt = select(eval_results).where(
-                    eval_results.c.config_hash == config_hash,
-                    eval_results.c.case_hash.in_(wanted[start : start + _CHUNK]),
-                )
-                found.extend(_row_to_result(r) for r in c.execute(stmt))
-        return found
+            if len(wanted) > _CHUNK:
+                # Large runs read the configuration's rows in one indexed scan and filter here,
+                # instead of many IN lists (SQLite caps bound parameters per statement).
+                rows = c.execute(stmt)
+                return [EvalResult(*r) for r in rows if r[0] in wanted]
+            rows = c.execute(stmt.where(t.c.case_hash.in_(sorted(wanted))))
+            return [EvalResult(*r) for r in rows]
 
     def write_results(self, results: Sequence[EvalResult]) -> None:
         """Commit results in one transaction; keys already stored are left as they are."""
@@ -143,6 +153,77 @@ class EvalStore(Repository):
         rows = [{f: getattr(r, f) for f in EvalResult.__slots__} for r in results]
         with self._errors("writing eval results"), writing(self.engine) as c:
             c.execute(_insert_ignoring(self._backend, eval_results), rows)
+
+    def cached_grades(
+        self, judge_hash: str, case_hashes: Iterable[str]
+    ) -> dict[GradeKey, tuple[float, str]]:
+        """Every stored grade of judge ``judge_hash`` for these cases, by (case, output, run)."""
+        t = eval_judge_grades
+        wanted = sorted(set(case_hashes))
+        found: dict[GradeKey, tuple[float, str]] = {}
+        cols = (t.c.case_hash, t.c.output_hash, t.c.run, t.c.score, t.c.reason)
+        with self._errors("reading cached judge grades"), self.engine.connect() as c:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                stmt = select(*cols).where(t.c.judge_hash == judge_hash, t.c.case_hash.in_(chunk))
+                for r in c.execute(stmt):
+                    found[(r.case_hash, r.output_hash, r.run)] = (r.score, r.reason or "")
+        return found
+
+    def write_grades(
+        self, judge_hash: str, grades: Mapping[GradeKey, tuple[float, str]], now_ns: int
+    ) -> None:
+        """Commit judge grades in one transaction; grades already stored are kept."""
+        if not grades:
+            return
+        rows = [
+            {"judge_hash": judge_hash, "case_hash": case, "output_hash": output, "run": run}
+            | {"score": score, "reason": reason, "created_ns": now_ns}
+            for (case, output, run), (score, reason) in grades.items()
+        ]
+        with self._errors("writing judge grades"), writing(self.engine) as c:
+            c.execute(_insert_ignoring(self._backend, eval_judge_grades), rows)
+
+    def queue_review_samples(
+        self, run_id: str, config_hash: str, items: Sequence[tuple[str, ReviewItem]]
+    ) -> None:
+        """Queue ``(case hash, review item)`` pairs for human grading, linked to the run's outputs.
+
+        Items and links are written in one transaction, so no grade is ever orphaned.
+        """
+        links = [
+            {
+                "item_id": item.item_id,
+                "run_id": run_id,
+                "case_hash": case,
+                "config_hash": config_hash,
+            }
+            for case, item in items
+        ]
+        with self._errors("queueing eval samples for review"), writing(self.engine) as c:
+            for _, item in items:
+                insert_item(c, item)
+            if links:
+                c.execute(eval_review_samples.insert(), links)
+
+    def review_decisions(
+        self, config_hash: str, case_hashes: Iterable[str]
+    ) -> list[tuple[str, str, int | None]]:
+        """Reviewers' decisions on sampled outputs of ``config_hash``: (case, status, decided).
+
+        Read-only over the review queue's items; undecided items are included with their status.
+        """
+        wanted = set(case_hashes)
+        s, r = eval_review_samples, review_items
+        stmt = (
+            select(s.c.case_hash, r.c.status, r.c.decided_ns)
+            .join(r, r.c.item_id == s.c.item_id)
+            .where(s.c.config_hash == config_hash)
+            .order_by(r.c.decided_ns, s.c.item_id)
+        )
+        with self._errors("reading human grades"), self.engine.connect() as c:
+            rows = c.execute(stmt).all()
+        return [(row[0], row[1], row[2]) for row in rows if row[0] in wanted]
 
     def save_run(self, run: EvalRunRecord) -> None:
         """Store a finished run."""

@@ -1,5 +1,6 @@
 """Tables of evaluation: dataset versions, their cases, cached results and runs
-(migration ``0005_evals``), on the store's one ``MetaData``."""
+(migration ``0005_evals``), cached judge grades and links to human grades (``0008_evals_cache``),
+on the store's one ``MetaData``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from sqlalchemy import BigInteger, Column, Double, Index, Integer, String, Table
 
 from surefoot.store._schema import SHORT, JSONDocument, metadata
 
-__all__ = ["eval_cases", "eval_datasets", "eval_results", "eval_runs"]
+__all__ = [
+    "eval_cases",
+    "eval_datasets",
+    "eval_judge_grades",
+    "eval_results",
+    "eval_review_samples",
+    "eval_runs",
+]
 
 HASH = String(64)
 NAME = String(255)
@@ -51,6 +59,8 @@ eval_results = Table(
     Column("latency_s", Double, nullable=False),
     Column("cost_usd", Double, nullable=True),
     Column("created_ns", BigInteger, nullable=False),
+    # Cache look-ups of a large run read one configuration's rows (migration 0008).
+    Index(None, "config_hash"),
 )
 
 eval_runs = Table(
@@ -65,4 +75,31 @@ eval_runs = Table(
     Column("scores", JSONDocument, nullable=True),
     Column("created_ns", BigInteger, nullable=False),
     Index(None, "suite", "created_ns"),
+)
+
+# Judge grades (migration ``0008_evals_cache``): one row per (judge configuration, case, output,
+# judge run), so a re-run never asks the judge again about an output it already graded, while
+# each of the judge's repeated runs stays its own sample.
+eval_judge_grades = Table(
+    "eval_judge_grades",
+    metadata,
+    Column("judge_hash", HASH, primary_key=True),
+    Column("case_hash", HASH, primary_key=True),
+    Column("output_hash", HASH, primary_key=True),
+    Column("run", Integer, primary_key=True, autoincrement=False),
+    Column("score", Double, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("created_ns", BigInteger, nullable=False),
+)
+
+# Which review item graded which eval output: the reviewer's decision lives in review_items,
+# this row links it back to the (case, configuration) whose output was shown.
+eval_review_samples = Table(
+    "eval_review_samples",
+    metadata,
+    Column("item_id", SHORT, primary_key=True),
+    Column("run_id", SHORT, nullable=False),
+    Column("case_hash", HASH, nullable=False),
+    Column("config_hash", HASH, nullable=False),
+    Index(None, "config_hash"),
 )
