@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from surefoot.core import CaseOrigin, DecisionStatus, FakeClock, ReviewOrigin
 from surefoot.guard import Guard, LowConfidence, RoutingPolicy, TokenProbability
@@ -34,3 +35,27 @@ def test_low_confidence_answer_lands_in_the_queue(queue: ReviewQueue) -> None:
     assert item.payload["input"] == [{"role": "user", "content": "what is 2+2"}]
     [case] = queue.cases.cases()
     assert case.origin is CaseOrigin.PRODUCTION_FAILURE
+
+
+def test_tool_calls_are_kept_for_replay(queue: ReviewQueue) -> None:
+    """An escalated tool-using conversation keeps its tool calls and ids, so evals can replay it."""
+    guard = Guard(
+        [CallableProvider(_unsure, name="up")],
+        scorers=[TokenProbability()],
+        routing=RoutingPolicy(low=LowConfidence.ESCALATE),
+        escalation=ReviewQueueSink(queue),
+        clock=FakeClock(),
+    )
+    call: dict[str, Any] = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "sum", "arguments": "{}"},
+    }
+    messages: list[dict[str, Any]] = [
+        {"role": "user", "content": "what is 2+2"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "4"},
+    ]
+    guard.complete(ChatRequest(model="m-1", messages=messages))
+    [item] = queue.items()
+    assert item.payload["input"] == messages

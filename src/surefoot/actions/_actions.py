@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from surefoot import tracing
 from surefoot.actions._definition import ActionDefinition, ActionOutcome, lookup
 from surefoot.actions._fingerprint import fingerprint, json_params, json_result
-from surefoot.actions._recover import RecoveryReport, compensate, recover, settle_approval
+from surefoot.actions._heartbeat import LeaseKeeper
+from surefoot.actions._recover import (
+    RecoveryReport,
+    compensate,
+    recover,
+    run_approved,
+    settle_approval,
+)
+from surefoot.actions._worker import work
 from surefoot.core._clock import SYSTEM_CLOCK
 from surefoot.core._ids import new_id
 from surefoot.core._loop_records import (
@@ -28,11 +36,12 @@ from surefoot.core._loop_records import (
     ReviewOrigin,
 )
 from surefoot.core._records import SpanKind
-from surefoot.core.errors import ActionConflict, InvalidInput
+from surefoot.core.errors import ActionConflict, ConfigError, InvalidInput
 from surefoot.store import ActionStore, ReviewStore
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    import threading
+    from collections.abc import Callable, Mapping
 
     from surefoot.core._clock import Clock
     from surefoot.store import Store
@@ -61,8 +70,11 @@ class Actions:
     Args:
         store: where claims, outcomes and the audit log live; shared by every worker.
         clock: the time source (inject :class:`~surefoot.core.FakeClock` in tests).
-        lease_s: how long a claim holds before :meth:`recover` may treat its worker as dead;
-            longer than the slowest side effect.
+        lease_s: how long a claim holds without a renewal before :meth:`recover` may treat
+            its worker as dead. A running side effect renews it every ``heartbeat_s``, so it
+            need not outlast the slowest side effect, only a few missed renewals.
+        heartbeat_s: seconds between lease renewals while a side effect runs; default a third
+            of ``lease_s``, so two renewals may fail before the lease lapses.
         wait_s: how long a duplicate waits for an in-flight first submission.
         on_duplicate: ``"wait"`` (bounded by ``wait_s``) or ``"conflict"`` at once.
         owner: this worker's name in claims and the audit log; default host:pid:random.
@@ -74,6 +86,7 @@ class Actions:
         *,
         clock: Clock = SYSTEM_CLOCK,
         lease_s: float = 60.0,
+        heartbeat_s: float | None = None,
         wait_s: float = 5.0,
         on_duplicate: Literal["wait", "conflict"] = "wait",
         owner: str | None = None,
@@ -81,10 +94,19 @@ class Actions:
         self.records = ActionStore(store.engine)
         self.reviews = ReviewStore(store.engine)
         self.clock = clock
+        if lease_s <= 0 or (heartbeat_s is not None and not 0 < heartbeat_s < lease_s):
+            raise ConfigError(
+                f"lease_s={lease_s}, heartbeat_s={heartbeat_s}",
+                hint="use a positive lease and a heartbeat shorter than it (e.g. a third)",
+            )
         self.lease_ns = int(lease_s * 1e9)
+        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else lease_s / 3
         self.wait_s = wait_s
         self.on_duplicate = on_duplicate
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
+        self.leases = LeaseKeeper(
+            self.records, self.owner, lease_ns=self.lease_ns, every_s=self.heartbeat_s, clock=clock
+        )
 
     def submit(
         self,
@@ -259,7 +281,8 @@ class Actions:
             f"action {defn.name}", SpanKind.ACTION, attributes=attributes, input=params
         ) as sp:
             try:
-                result = json_result(defn.run(row.key, params))
+                with self.leases.hold(row.key):
+                    result = json_result(defn.run(row.key, params))
             except Exception as exc:
                 self._finish(row, ActionStatus.FAILED, "failed", actor, error=repr(exc))
                 raise
@@ -269,15 +292,46 @@ class Actions:
     def _settle_approval(self, defn: ActionDefinition, row: ActionRecord) -> ActionOutcome:
         return settle_approval(self, defn, row)
 
-    def recover(self) -> RecoveryReport:
+    def recover(self, *, unregistered: Literal["report", "skip"] = "report") -> RecoveryReport:
         """Sweep for actions left behind: stale claims and decided approvals.
 
         An in-flight action whose lease lapsed (its worker died) is run again if its definition
         is ``resumable`` (the side effect records its completion under the key, so the rerun
         does nothing twice), and otherwise marked ``unknown`` and reported to the review queue:
         never silently lost, never run twice. Approved actions run; rejected ones are closed.
+
+        Args:
+            unregistered: what to do with a stale action whose definition this process does
+                not register: ``"report"`` it as unknown, or ``"skip"`` it for a process that
+                does (what a worker that imports only some action modules wants).
         """
-        return recover(self)
+        return recover(self, unregistered=unregistered)
+
+    def run_approved(self, *, limit: int = 1_000) -> RecoveryReport:
+        """Run the actions whose approval came through and close the rejected ones, now.
+
+        Call it right after a reviewer decides, or let :meth:`work` poll for decisions.
+        """
+        return run_approved(self, limit=limit)
+
+    def work(
+        self,
+        *,
+        every_s: float = 5.0,
+        stop: threading.Event | None = None,
+        rounds: int | None = None,
+        on_round: Callable[[RecoveryReport], None] | None = None,
+    ) -> int:
+        """Sweep every ``every_s`` until ``stop`` is set (or after ``rounds`` sweeps).
+
+        Each round runs approved actions, closes rejected ones and recovers stale claims of
+        the actions registered in this process. An approved action so runs at most
+        ``every_s`` after its approval, at most once per key, whichever worker gets it.
+
+        Returns:
+            How many actions the rounds touched.
+        """
+        return work(self, every_s=every_s, stop=stop, rounds=rounds, on_round=on_round)
 
     def compensate(self, key: str, *, actor: str, reason: str) -> ActionOutcome:
         """Undo a succeeded action with its ``compensate`` hook.

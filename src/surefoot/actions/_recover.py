@@ -10,8 +10,9 @@ sent to the review queue for a human to check: never silently lost, never run tw
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from surefoot.actions._definition import ActionDefinition, ActionOutcome, lookup
 from surefoot.core._ids import new_id
@@ -25,21 +26,44 @@ from surefoot.core._loop_records import (
 from surefoot.core.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from surefoot.actions._actions import Actions
 
-__all__ = ["RecoveryReport", "compensate", "recover", "settle_approval"]
+__all__ = ["RecoveryReport", "compensate", "recover", "run_approved", "settle_approval"]
 
 _SWEEPER = "recover"
+_log = logging.getLogger("surefoot.actions")
 
 
 @dataclass(frozen=True, slots=True)
 class RecoveryReport:
-    """What one :meth:`Actions.recover` sweep did, by idempotency key."""
+    """What one :meth:`Actions.recover` sweep did, by idempotency key.
+
+    Args:
+        resumed: stale resumable actions run again.
+        reported: stale actions marked ``unknown`` and sent to the review queue.
+        approved: approved actions that ran (they succeeded or were refused as stale).
+        rejected: actions closed because their approval was rejected, corrected or expired.
+        failed: actions whose side effect raised during the sweep (retryable by a resubmission).
+        skipped: stale actions left alone because no definition of theirs is registered in
+            this process (with ``unregistered="skip"``).
+    """
 
     resumed: list[str] = field(default_factory=list)
     reported: list[str] = field(default_factory=list)
     approved: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """How many actions the sweep touched."""
+        return sum(
+            len(keys)
+            for keys in (self.resumed, self.reported, self.approved, self.rejected, self.failed)
+        )
 
 
 def settle_approval(actions: Actions, defn: ActionDefinition, row: ActionRecord) -> ActionOutcome:
@@ -105,34 +129,64 @@ def _report(actions: Actions, row: ActionRecord, why: str) -> bool:
     return done is not None
 
 
-def recover(actions: Actions) -> RecoveryReport:
+def recover(
+    actions: Actions, *, unregistered: Literal["report", "skip"] = "report"
+) -> RecoveryReport:
     """One sweep; see the module docstring for the guarantee."""
     report = RecoveryReport()
     for row in actions.records.stale(actions.clock.now_ns()):
         defn = lookup(row.name)
-        if defn is None or not defn.resumable:
+        if defn is None and unregistered == "skip":
+            report.skipped.append(row.key)
+        elif defn is None or not defn.resumable:
             why = "its worker stopped mid-run and it is not resumable"
             if defn is None:
                 why = f"its worker stopped mid-run and no action {row.name!r} is registered here"
             if _report(actions, row, why):
                 report.reported.append(row.key)
-            continue
-        taken = actions._take(
-            row, ActionStatus.IN_FLIGHT, "resumed", _SWEEPER, lease_before_ns=actions.clock.now_ns()
-        )
-        if taken is not None:
-            actions._execute(defn, taken, _SWEEPER)
-            report.resumed.append(row.key)
-    for row in actions.records.list_actions(ActionStatus.PENDING_APPROVAL):
+        else:
+            now = actions.clock.now_ns()
+            taken = actions._take(
+                row, ActionStatus.IN_FLIGHT, "resumed", _SWEEPER, lease_before_ns=now
+            )
+            if taken is None:
+                continue  # another sweep took it first
+            if _guarded(report, row.key, actions._execute, defn, taken, _SWEEPER) is not None:
+                report.resumed.append(row.key)
+    run_approved(actions, report)
+    return report
+
+
+def run_approved(
+    actions: Actions, report: RecoveryReport | None = None, *, limit: int = 1_000
+) -> RecoveryReport:
+    """Run every action whose approval came through, close the rejected ones."""
+    report = report if report is not None else RecoveryReport()
+    for row in actions.records.list_actions(ActionStatus.PENDING_APPROVAL, limit=limit):
         defn = lookup(row.name)
         if defn is None:
+            continue  # another process that registers it will settle it
+        outcome = _guarded(report, row.key, settle_approval, actions, defn, row)
+        if outcome is None:
             continue
-        outcome = settle_approval(actions, defn, row)
-        if outcome.status is ActionStatus.SUCCEEDED or outcome.status is ActionStatus.FAILED:
-            report.approved.append(row.key)
-        elif outcome.status is ActionStatus.REJECTED:
+        if outcome.status is ActionStatus.REJECTED:
             report.rejected.append(row.key)
+        elif outcome.status is not ActionStatus.PENDING_APPROVAL:
+            report.approved.append(row.key)
     return report
+
+
+def _guarded(
+    report: RecoveryReport, key: str, work: Callable[..., ActionOutcome], *args: Any
+) -> ActionOutcome | None:
+    # One failing side effect must not stop the sweep: the action is stored as failed (a
+    # resubmission retries it) and the sweep moves on to the next.
+    try:
+        return work(*args)
+    except Exception:
+        _log.warning("action %r failed during the recovery sweep", key, exc_info=True)
+        report.failed.append(key)
+        return None
 
 
 def compensate(actions: Actions, key: str, *, actor: str, reason: str) -> ActionOutcome:

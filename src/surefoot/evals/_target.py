@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from surefoot.core.errors import GuardError
+from surefoot.core.errors import GuardError, InvalidInput
 from surefoot.providers import ChatRequest, ChatResponse, OpenAICompatibleProvider, Provider
 from surefoot.tracing import PriceTable, Usage
 
@@ -26,6 +26,7 @@ __all__ = [
     "Target",
     "TargetOutput",
     "config_hash",
+    "is_conversation",
     "url_target",
 ]
 
@@ -89,14 +90,50 @@ class CallableTarget:
         return value if isinstance(value, TargetOutput) else TargetOutput(value)
 
 
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_SYSTEM_ROLES = frozenset({"system", "developer"})
+
+
+def is_conversation(input: Any) -> bool:
+    """Whether a case input is a list of OpenAI chat messages (as escalations store them).
+
+    Raises:
+        InvalidInput: a non-empty list mixes messages with other values, or names an unknown
+            role; fix the case in its dataset.
+
+    Examples:
+        >>> is_conversation([{"role": "user", "content": "hi"}])
+        True
+        >>> is_conversation("hi"), is_conversation([1, 2])
+        (False, False)
+    """
+    if not isinstance(input, list) or not input:
+        return False
+    looks = [isinstance(m, dict) and "role" in m for m in input]
+    if not any(looks):
+        return False  # a plain list (e.g. retrieval ids) is templated like any other value
+    bad = next((i for i, m in enumerate(input) if not looks[i] or m["role"] not in _ROLES), None)
+    if bad is not None:
+        raise InvalidInput(
+            f"message {bad} of a chat input is {input[bad]!r}, not an OpenAI chat message",
+            hint="give every message a 'role' (" + ", ".join(sorted(_ROLES)) + ") and a "
+            "'content', or make the input a string",
+        )
+    return True
+
+
 def _messages(system: str | None, prompt: str, input: Any) -> list[dict[str, Any]]:
-    if isinstance(input, list):  # already a conversation
-        return ([{"role": "system", "content": system}] if system else []) + list(input)
+    head = [{"role": "system", "content": system}] if system else []
+    if is_conversation(input):
+        # Sent as they are: the case carries its own conversation, and its own system prompt
+        # wins over the suite's (a production escalation replays exactly what was served).
+        conversation = [dict(m) for m in input]
+        if any(m["role"] in _SYSTEM_ROLES for m in conversation):
+            return conversation
+        return head + conversation
     values = input if isinstance(input, dict) else {"input": input}
     user = prompt.format(**values) if isinstance(input, dict) else prompt.format(input=input)
-    return ([{"role": "system", "content": system}] if system else []) + [
-        {"role": "user", "content": user}
-    ]
+    return [*head, {"role": "user", "content": user}]
 
 
 class _ChatTarget:
@@ -159,7 +196,9 @@ class ProviderTarget(_ChatTarget):
         provider: the client.
         model: the pinned model id.
         system: the system prompt, if any.
-        prompt: the user message template; ``{input}`` (or the keys of a dict input).
+        prompt: the user message template; ``{input}`` (or the keys of a dict input). A case
+            whose input is a list of chat messages is sent as those messages instead, with
+            ``system`` prepended only when they carry no system message of their own.
         temperature: sampling temperature (0 for repeatable evals).
         seed: sampling seed, for providers that honour one.
         max_tokens: cap on generated tokens.

@@ -7,6 +7,7 @@ Rejections and corrections become candidate eval cases (:class:`CaseCollector`).
 
 from surefoot.review._cases import CaseCollector
 from surefoot.review._dedup import input_text, jaccard, normalise, shingles, text_fingerprint
+from surefoot.review._export import case_row, chat_example
 from surefoot.review._feedback import FeedbackLog
 from surefoot.review._queue import ReviewQueue
 from surefoot.review._sampling import OutputSampler, sampled
@@ -18,6 +19,8 @@ __all__ = [
     "OutputSampler",
     "ReviewQueue",
     "ReviewQueueSink",
+    "case_row",
+    "chat_example",
     "input_text",
     "jaccard",
     "normalise",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from surefoot.core._clock import SYSTEM_CLOCK
@@ -10,10 +9,12 @@ from surefoot.core._ids import new_id
 from surefoot.core._loop_records import Case, CaseOrigin, CaseStatus
 from surefoot.core.errors import ConfigError, InvalidInput
 from surefoot.review._dedup import input_text, jaccard, normalise, shingles, text_fingerprint
+from surefoot.review._export import write_chat_jsonl, write_jsonl, write_parquet
 from surefoot.store import ReviewStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from pathlib import Path
 
     from surefoot.core._clock import Clock
     from surefoot.store import Store
@@ -91,12 +92,18 @@ class CaseCollector:
             self.repo.fill_expected(existing, expected)
         return existing, False
 
-    def cases(self, status: CaseStatus | None = None) -> list[Case]:
+    def cases(self, status: CaseStatus | None = None, *, limit: int = 100_000) -> list[Case]:
         """Cases, oldest first."""
-        return self.repo.list_cases(status)
+        return self.repo.list_cases(status, limit)
 
-    def promote(self, case_id: str) -> None:
-        """Move a candidate into the curated eval set.
+    def get(self, case_id: str) -> Case | None:
+        """The case with this id, or None."""
+        return self.repo.get_case(case_id)
+
+    def promote(self, case_id: str) -> Case:
+        """Move a candidate into the curated eval set; returns the promoted case.
+
+        Promoting a promoted case again changes nothing.
 
         Raises:
             InvalidInput: no case has this id.
@@ -105,20 +112,22 @@ class CaseCollector:
             raise InvalidInput(
                 f"no case {case_id!r}", hint="list candidates with `surefoot cases list`"
             )
+        case = self.repo.get_case(case_id)
+        assert case is not None  # just updated; cases are never deleted
+        return case
 
     def export_jsonl(self, out: TextIO, status: CaseStatus | None = None) -> int:
         """Write one JSON object per case to ``out``; returns how many."""
-        count = 0
-        for case in self.cases(status):
-            row = {
-                "id": case.case_id,
-                "input": case.input,
-                "expected": case.expected,
-                "origin": str(case.origin),
-                "status": str(case.status),
-                "tags": list(case.tags),
-                "trace_id": case.trace_id,
-            }
-            out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-            count += 1
-        return count
+        return write_jsonl(self.cases(status), out)
+
+    def export_chat(self, out: TextIO, status: CaseStatus | None = None) -> tuple[int, int]:
+        """Write cases with an expected answer as OpenAI chat fine-tuning lines.
+
+        Returns:
+            ``(written, skipped)``; cases without an expected answer are skipped.
+        """
+        return write_chat_jsonl(self.cases(status), out)
+
+    def export_parquet(self, path: Path, status: CaseStatus | None = None) -> int:
+        """Write the cases to a Parquet file (needs ``surefoot[parquet]``); returns how many."""
+        return write_parquet(self.cases(status), path)

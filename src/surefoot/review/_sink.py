@@ -18,9 +18,14 @@ __all__ = ["ReviewQueueSink"]
 _log = logging.getLogger("surefoot.review")
 
 
+# What a replay of the conversation needs: tool calls and their ids keep a tool-using
+# conversation valid for the API; provider-specific extras are left out.
+_MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id")
+
+
 def _message_text(message: Any) -> Any:
     if isinstance(message, dict):
-        return {k: message[k] for k in ("role", "content") if k in message}
+        return {k: message[k] for k in _MESSAGE_KEYS if k in message}
     return str(message)
 
 

@@ -22,7 +22,7 @@ from surefoot.store._repository import Repository
 from surefoot.store._schema_loop import action_audit, actions
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from sqlalchemy import Connection, Engine
 
@@ -160,6 +160,27 @@ class ActionStore(Repository):
             detail = {k: v for k, v in values.items() if k in ("status", "owner", "error")}
             self._append(c, key, event, actor, reason, detail, int(values["updated_ns"]))
             return _row_to_action(c.execute(select(actions).where(actions.c.key == key)).one())
+
+    def renew(self, keys: Sequence[str], owner: str, lease_expires_ns: int) -> set[str]:
+        """Extend the leases of in-flight actions held by ``owner``; the keys still held.
+
+        Renewals are not audited: they change no state a human decides on, and a long side
+        effect would otherwise flood the chain.
+        """
+        if not keys:
+            return set()
+        stmt = (
+            update(actions)
+            .where(
+                actions.c.key.in_(list(keys)),
+                actions.c.status == str(ActionStatus.IN_FLIGHT),
+                actions.c.owner == owner,
+            )
+            .values(lease_expires_ns=lease_expires_ns)
+            .returning(actions.c.key)
+        )
+        with map_store_errors("renewing leases", where=self._where), writing(self.engine) as c:
+            return set(c.execute(stmt).scalars())
 
     def get(self, key: str) -> ActionRecord | None:
         """The action with this key, or None."""

@@ -201,6 +201,13 @@ class ReviewStore(Repository):
         with self._errors("adding a case"), writing(self.engine) as c:
             return c.execute(stmt).first() is not None
 
+    def get_case(self, case_id: str) -> Case | None:
+        """The case with this id, or None."""
+        stmt = select(cases).where(cases.c.case_id == case_id)
+        with self._errors("reading a case"), self.engine.connect() as c:
+            row = c.execute(stmt).one_or_none()
+        return None if row is None else _row_to_case(row)
+
     def case_texts(self) -> list[tuple[str, str]]:
         """``(case_id, normalised text)`` of every case, for near-duplicate checks."""
         with self._errors("reading cases"), self.engine.connect() as c:
