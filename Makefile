@@ -24,9 +24,11 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck pytest
 
+# One BLAS thread per process: the suite already keeps both cores busy, and numpy's own
+# thread pool thrashing against it turns one-second statistics tests into half-minute ones.
 pytest: $(STAMP)
 	scripts/model-server.sh ensure
-	scripts/with-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 scripts/with-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -1,6 +1,7 @@
 """Latency the surefoot server adds to a request, the gateway's added latency, and OTLP ingest.
 
-    python benchmarks/bench_gateway.py [--requests N] [--batch N] [--batches N]
+    python benchmarks/bench_gateway.py [--requests N] [--runs N] [--loop L] [--http H]
+                                       [--batch N] [--batches N] [--only pass|gateway|ingest]
 
 Every server runs in its own process (uvicorn on 127.0.0.1), so the client, the server and the
 upstream never share an interpreter lock; one keep-alive client calls each sequentially.
@@ -18,6 +19,13 @@ at concurrency 1 and 64 (with throughput), next to two bare pass-throughs that s
 any Python hop: a Starlette route forwarding with ``httpx`` and one forwarding with ``httpcore``'s
 pool directly (the comparison that chooses the upstream HTTP client).
 
+Every client and server sets TCP_NODELAY (Nagle's algorithm with delayed ACKs adds 40 ms on
+loopback). ``--runs N`` repeats the gateway section against the same servers and prints the
+median of the runs' p50, p99, throughput and server CPU per request (the CPU time of each server
+process over the run divided by its requests; less noisy than latency on a shared machine).
+``--loop``/``--http`` choose uvicorn's event loop and HTTP parser for the proxies and the gateway
+(``auto`` picks uvloop and httptools when installed, as ``surefoot serve`` does).
+
 Ingest: protobuf batches of ``--batch`` spans to ``/v1/traces``, committed in SQLite before each
 200, in spans/s.
 """
@@ -27,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -59,6 +68,16 @@ if TYPE_CHECKING:
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+_NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+
+
+def _client() -> httpx.Client:
+    return httpx.Client(transport=httpx.HTTPTransport(socket_options=_NODELAY))
+
+
+def _async_client() -> httpx.AsyncClient:
+    transport = httpx.AsyncHTTPTransport(limits=_LIMITS, socket_options=_NODELAY)
+    return httpx.AsyncClient(transport=transport, timeout=30)
 
 
 # ---------------------------------------------------------------- server processes
@@ -92,7 +111,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _run_server(role: str, root: Path, upstream: str) -> None:
+def _run_server(role: str, root: Path, upstream: str, loop: str, http: str) -> None:
     """Serve one app in this process; print its URL (and key) on stdout, then run until killed."""
     if role == "upstream":
         with FaultServer() as server:
@@ -105,10 +124,11 @@ def _run_server(role: str, root: Path, upstream: str) -> None:
         app: Any = Starlette(routes=[Route("/bench/pass", _pass_through)])
     elif role == "starlette-proxy":
         app = Starlette(routes=[Route("/v1/chat/completions", _proxy, methods=["POST"])])
-        app.state.client = httpx.AsyncClient(base_url=upstream, limits=_LIMITS)
+        transport = httpx.AsyncHTTPTransport(limits=_LIMITS, socket_options=_NODELAY)
+        app.state.client = httpx.AsyncClient(base_url=upstream, transport=transport)
     elif role == "httpcore-proxy":
         app = Starlette(routes=[Route("/v1/chat/completions", _core_proxy, methods=["POST"])])
-        app.state.pool = httpcore.AsyncConnectionPool(max_connections=100)
+        app.state.pool = httpcore.AsyncConnectionPool(max_connections=100, socket_options=_NODELAY)
         app.state.url = f"{upstream}/chat/completions"
     elif role == "gateway":
         guard = Guard([OpenAICompatibleProvider(upstream, "sk-bench")], deadline_s=10)
@@ -124,11 +144,17 @@ def _run_server(role: str, root: Path, upstream: str) -> None:
         app.add_api_route("/bench/pass", _fastapi_pass_through, dependencies=scope)
     port = _free_port()
     print(f"http://127.0.0.1:{port}{extra}", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="error", access_log=False, loop=loop, http=http
+    )
+
+
+_SERVER_OPTIONS: list[str] = []  # --loop/--http, passed on to every server process
 
 
 def _spawn(role: str, root: Path, upstream: str = "") -> tuple[subprocess.Popen[str], list[str]]:
     args = [sys.executable, __file__, "--role", role, "--root", str(root), "--upstream", upstream]
+    args += _SERVER_OPTIONS
     process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     words = process.stdout.readline().split()
@@ -175,37 +201,64 @@ def pass_through(n: int, root: Path) -> None:
     for role in ("starlette", "surefoot-open", "surefoot-keyed"):
         process, words = _spawn(role, root)
         headers = {"Authorization": f"Bearer {words[1]}"} if len(words) > 1 else {}
-        with httpx.Client(headers=headers) as client:
-            values = _latencies(lambda: client.get(f"{words[0]}/bench/pass"), n)  # noqa: B023
+        with _client() as client:
+            get = lambda: client.get(f"{words[0]}/bench/pass", headers=headers)  # noqa: B023, E731
+            values = _latencies(get, n)
         _stop(process)
         floor = floor or _ms(values, 50)
         _row(role, values, floor)
 
 
-def gateway(n: int, root: Path) -> None:
+def _cpu_s(process: subprocess.Popen[str]) -> float:
+    """User plus system CPU seconds the process has used (Linux /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def gateway(n: int, root: Path, runs: int) -> None:
     upstream, (base_url,) = _spawn("upstream", root)
     gw, (gw_url,) = _spawn("gateway", root, base_url)
     proxy, (proxy_url,) = _spawn("starlette-proxy", root, base_url)
     core, (core_url,) = _spawn("httpcore-proxy", root, base_url)
+    # name -> (url, the process whose CPU per request is reported)
     targets = {
-        "upstream-direct": f"{base_url}/chat/completions",
-        "starlette-proxy": f"{proxy_url}/v1/chat/completions",
-        "httpcore-proxy": f"{core_url}/v1/chat/completions",
-        "through-gateway": f"{gw_url}/v1/chat/completions",
+        "upstream-direct": (f"{base_url}/chat/completions", upstream),
+        "starlette-proxy": (f"{proxy_url}/v1/chat/completions", proxy),
+        "httpcore-proxy": (f"{core_url}/v1/chat/completions", core),
+        "through-gateway": (f"{gw_url}/v1/chat/completions", gw),
     }
-    print(f"\nconcurrency 1 {'p50 ms':>11} {'p99 ms':>8} {'added p50 ms':>13}")
-    with httpx.Client() as client:
-        serial = {
-            name: _latencies(lambda url=url: client.post(url, json=CHAT), n)
-            for name, url in targets.items()
-        }
-    for name, values in serial.items():
-        _row(name, values, _ms(serial["upstream-direct"], 50))
-    head = f"{'p50 ms':>10} {'p99 ms':>8} {'added p50 ms':>13} {'req/s':>8}"
-    print(f"\nconcurrency {CONCURRENCY} {head}")
-    loaded = {name: asyncio.run(_concurrent(url, n)) for name, url in targets.items()}
-    for name, (values, rate) in loaded.items():
-        _row(name, values, _ms(loaded["upstream-direct"][0], 50), f" {rate:>8,.0f}")
+    serial: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
+    loaded: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in targets}
+    for _ in range(runs):
+        with _client() as client:
+            for name, (url, process) in targets.items():
+                before = _cpu_s(process)
+                values = _latencies(lambda url=url: client.post(url, json=CHAT), n)
+                cpu_us = (_cpu_s(process) - before) / (n + min(200, n)) * 1e6
+                serial[name].append((_ms(values, 50), _ms(values, 99), cpu_us))
+        for name, (url, process) in targets.items():
+            before = _cpu_s(process)
+            values, rate, count = asyncio.run(_concurrent(url, n))
+            cpu_us = (_cpu_s(process) - before) / count * 1e6
+            loaded[name].append((_ms(values, 50), _ms(values, 99), rate, cpu_us))
+    print(f"\nmedians of {runs} runs, {n} requests each; added = over upstream-direct")
+    head = f"{'p50 ms':>8} {'p99 ms':>8} {'added p50':>10} {'added p99':>10}"
+    print(f"\nconcurrency 1    {head} {'CPU us/req':>11}")
+    base = [_median([r[k] for r in serial["upstream-direct"]]) for k in range(3)]
+    for name, rows in serial.items():
+        p50, p99, cpu = (_median([r[k] for r in rows]) for k in range(3))
+        print(f"{name:<16} {p50:>8.3f} {p99:>8.3f} {p50 - base[0]:>10.3f} {p99 - base[1]:>10.3f}"
+              f" {cpu:>11.0f}")  # fmt: skip
+    print(f"\nconcurrency {CONCURRENCY}   {head} {'req/s':>8} {'CPU us/req':>11}")
+    base = [_median([r[k] for r in loaded["upstream-direct"]]) for k in range(4)]
+    for name, loaded_rows in loaded.items():
+        p50, p99, rate, cpu = (_median([r[k] for r in loaded_rows]) for k in range(4))
+        print(f"{name:<16} {p50:>8.3f} {p99:>8.3f} {p50 - base[0]:>10.3f} {p99 - base[1]:>10.3f}"
+              f" {rate:>8,.0f} {cpu:>11.0f}")  # fmt: skip
     for process in (core, proxy, gw, upstream):
         _stop(process)
 
@@ -213,11 +266,12 @@ def gateway(n: int, root: Path) -> None:
 CONCURRENCY = 64
 
 
-async def _concurrent(url: str, n: int) -> tuple[list[float], float]:
-    """Latencies and throughput of ``n`` requests from 64 concurrent callers."""
+async def _concurrent(url: str, n: int) -> tuple[list[float], float, int]:
+    """Latencies, throughput and the number of requests sent (warm-up included) from 64
+    concurrent callers."""
     out: list[float] = []
     errors: list[str] = []
-    async with httpx.AsyncClient(limits=_LIMITS, timeout=30) as client:
+    async with _async_client() as client:
 
         async def caller(count: int, record: bool) -> None:
             for _ in range(count):
@@ -237,7 +291,7 @@ async def _concurrent(url: str, n: int) -> tuple[list[float], float]:
         elapsed = time.perf_counter() - start
     if errors:
         print(f"  ({len(errors)} connection errors against {url})")
-    return out, len(out) / elapsed
+    return out, len(out) / elapsed, CONCURRENCY * (5 + n // CONCURRENCY)
 
 
 def _batch(size: int) -> bytes:
@@ -266,10 +320,11 @@ def _batch(size: int) -> bytes:
 def ingest(batch: int, batches: int, root: Path) -> None:
     process, (url,) = _spawn("surefoot-open", root)
     bodies = [_batch(batch) for _ in range(batches)]
-    with httpx.Client(headers={"Content-Type": "application/x-protobuf"}) as client:
+    headers = {"Content-Type": "application/x-protobuf"}
+    with _client() as client:
         start = time.perf_counter()
         for body in bodies:
-            client.post(f"{url}/v1/traces", content=body).raise_for_status()
+            client.post(f"{url}/v1/traces", content=body, headers=headers).raise_for_status()
         elapsed = time.perf_counter() - start
     _stop(process)
     print(
@@ -284,18 +339,22 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--only", choices=["pass", "gateway", "ingest"], default=None)
+    parser.add_argument("--runs", type=int, default=3, help="gateway runs to take medians of")
+    parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto")
+    parser.add_argument("--http", choices=["auto", "h11", "httptools"], default="auto")
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--upstream", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
-        _run_server(args.role, Path(args.root), args.upstream)
+        _run_server(args.role, Path(args.root), args.upstream, args.loop, args.http)
         return
+    _SERVER_OPTIONS.extend(["--loop", args.loop, "--http", args.http])
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, "pass"):
             pass_through(args.requests, Path(tmp))
         if args.only in (None, "gateway"):
-            gateway(args.requests, Path(tmp))
+            gateway(args.requests, Path(tmp), args.runs)
         if args.only in (None, "ingest"):
             ingest(args.batch, args.batches, Path(tmp))
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.server.conftest import LOOPBACK_CLIENT
 
 from surefoot.core import ConfigError, Settings
-from surefoot.server import build_gateway, create_app
+from surefoot.server import MAX_FALLBACK_DEPTH, build_gateway, create_app, fallback_chain
 from surefoot.store import Store
 from surefoot.testing import Fault, FaultServer
 
@@ -148,3 +148,45 @@ def test_unknown_model_is_a_404_naming_the_list(
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "model_not_found"
     assert "/v1/models" in response.json()["error"]["message"]
+
+
+def _chain_models(links: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        alias: {"model": "m", "base_url": "http://127.0.0.1:9/v1", "fallbacks": fallbacks}
+        for alias, fallbacks in links.items()
+    }
+
+
+def test_fallbacks_are_followed_transitively_each_alias_once() -> None:
+    """A fallback's own fallbacks join the chain depth first, and a shared one is tried once."""
+    models = Settings.load(
+        models=_chain_models({"a": ["b", "c"], "b": ["d"], "c": ["d"], "d": []})
+    ).models
+    assert fallback_chain("a", models) == ["a", "b", "d", "c"]
+    guard = build_gateway(models, {}).guard_for("a")
+    assert guard is not None
+    assert [lane.name for lane in guard.lanes] == ["a", "b", "d", "c"]
+
+
+def test_a_fallback_cycle_is_a_config_error_naming_it() -> None:
+    """Fallbacks that lead back to an alias stop the build with the cycle spelled out."""
+    models = Settings.load(models=_chain_models({"a": ["b"], "b": ["c"], "c": ["a"]})).models
+    with pytest.raises(ConfigError, match=r"cycle: a -> b -> c -> a"):
+        build_gateway(models, {})
+
+
+def test_an_alias_listing_itself_is_a_cycle() -> None:
+    """An alias among its own fallbacks is the shortest cycle."""
+    models = Settings.load(models=_chain_models({"a": ["a"]})).models
+    with pytest.raises(ConfigError, match=r"cycle: a -> a"):
+        fallback_chain("a", models)
+
+
+def test_a_fallback_chain_deeper_than_the_limit_is_refused() -> None:
+    """A chain longer than MAX_FALLBACK_DEPTH aliases is a config error, not a slow request."""
+    names = [f"m{i}" for i in range(MAX_FALLBACK_DEPTH + 2)]
+    links = {name: names[i + 1 : i + 2] for i, name in enumerate(names)}
+    models = Settings.load(models=_chain_models(links)).models
+    with pytest.raises(ConfigError, match="deeper than"):
+        fallback_chain("m0", models)
+    assert len(fallback_chain("m1", models)) == MAX_FALLBACK_DEPTH + 1

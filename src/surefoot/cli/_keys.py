@@ -11,7 +11,7 @@ from rich.table import Table
 from surefoot.cli._app import app, console, err_console, state_of
 from surefoot.cli._time import format_ns
 from surefoot.core import InvalidInput
-from surefoot.store import ApiKeys, ApiKeyScope, Store
+from surefoot.store import ApiKeys, ApiKeyScope, IdempotencyKeys, Store
 
 keys_app = typer.Typer(help="Manage the server's API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -81,3 +81,22 @@ def revoke_cmd(
             f"no active API key {key_id!r}", hint="`surefoot keys list` shows the ids"
         )
     console.print(f"revoked {key_id}")
+
+
+@keys_app.command("purge-idempotency")
+def purge_idempotency_cmd(
+    ctx: typer.Context,
+    batch: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Rows deleted per transaction.")
+    ] = 1000,
+) -> None:
+    """Delete expired Idempotency-Key rows now; running servers also purge on a schedule."""
+    with Store.open(state_of(ctx).settings().store, migrate=False) as store:
+        keys = IdempotencyKeys(store.engine)
+        total = 0
+        # Short transactions until a batch comes back short: nothing expired is left.
+        while (deleted := keys.purge_expired(limit=batch)) > 0:
+            total += deleted
+            if deleted < batch:
+                break
+    console.print(f"purged {total} expired idempotency keys")

@@ -179,11 +179,29 @@ class ServerSettings(_Section):
     rate_limit_per_s: float = Field(
         50.0,
         ge=0,
-        description="Sustained requests per second allowed per API key (token bucket, per server "
-        "process); 0 turns the limit off.",
+        description="Sustained requests per second allowed per API key: each server process "
+        "enforces it with a token bucket, and all replicas sharing the store together enforce "
+        "it over server.rate_limit_window_s; 0 turns the limit off.",
     )
     rate_limit_burst: int = Field(
-        100, ge=1, description="Requests an API key may send at once before the rate applies."
+        100,
+        ge=1,
+        description="Requests an API key may send at once to one server process before the rate "
+        "applies.",
+    )
+    rate_limit_window_s: float = Field(
+        10.0,
+        gt=0,
+        description="Sliding window over which the replicas sharing a store together allow "
+        "rate_limit_per_s x rate_limit_window_s requests per API key; every replica must use the "
+        "same value.",
+    )
+    rate_limit_sync_s: float = Field(
+        0.5,
+        ge=0,
+        description="Seconds between a server process's reports of its per-key counts to the "
+        "store (in the background, never on a request); the shared limit may be exceeded by "
+        "what the other replicas admit in this time. 0: per-process limits only.",
     )
     key_cache_s: float = Field(
         5.0,
@@ -233,6 +251,12 @@ class ModelSettings(_Section):
     fallback_message: str | None = Field(
         None, description="A static answer served when every upstream failed."
     )
+    escalation_message: str | None = Field(
+        None,
+        description="The answer sent, inside a normal chat completion with decision escalate, "
+        "when an answer is held back for human review; unset: such requests get 503 "
+        "escalated_for_review.",
+    )
     validators: list[Literal["json"]] = Field(
         default_factory=list, description="Output validators; json: the answer must be JSON."
     )
@@ -256,6 +280,20 @@ class GatewaySettings(_Section):
         description="Seconds an in-flight Idempotency-Key is held before a crashed replica's "
         "claim is taken over.",
     )
+    idempotency_purge_interval_s: float = Field(
+        300.0,
+        ge=0,
+        description="Seconds between purges of expired Idempotency-Key rows by each server "
+        "process; 0 turns the scheduled purge off (`surefoot keys purge-idempotency` still "
+        "works).",
+    )
+    idempotency_purge_batch: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Rows deleted per purge transaction; a backlog is deleted in several short "
+        "transactions so that claims never wait long on the purge.",
+    )
 
 
 class MonitorSettings(_Section):
@@ -276,6 +314,52 @@ class MonitorSettings(_Section):
     fire_after: int = Field(2, ge=1, description="Consecutive breaches before an alert fires.")
     resolve_after: int = Field(2, ge=1, description="Consecutive passes before it resolves.")
     alpha: float = Field(0.05, gt=0, lt=1, description="Significance level of drift tests.")
+    source: str = Field(
+        "traces",
+        description="Profiled source: traces (signals of spans) or a name given to log_batch.",
+    )
+    runbook: str | None = Field(
+        None, description="Runbook link of this monitor's incidents; monitoring.runbook if unset."
+    )
+
+
+class MonitoringSettings(_Section):
+    """Stored profiles, incidents and webhook delivery: the ``[monitoring]`` table."""
+
+    profile_window_s: float = Field(
+        300.0, gt=0, description="Seconds per stored profile window; monitor windows are multiples."
+    )
+    lateness_s: float = Field(
+        60.0, ge=0, description="Spans starting this long ago or more are profiled from traces."
+    )
+    correlation_window_s: float = Field(
+        1800.0, gt=0, description="Alerts on one source within this many seconds share an incident."
+    )
+    runbook: str = Field(
+        "https://surefoot.readthedocs.io/en/latest/monitor/#runbook",
+        description="Runbook link of incidents whose monitors name none.",
+    )
+    webhook_attempts: int = Field(6, ge=1, description="Delivery attempts per webhook event.")
+    webhook_backoff_s: float = Field(
+        2.0, gt=0, description="Wait before the second attempt; doubles per attempt."
+    )
+    webhook_max_backoff_s: float = Field(300.0, gt=0, description="Longest wait between attempts.")
+    webhook_timeout_s: float = Field(5.0, gt=0, description="Timeout of one delivery request.")
+
+
+class WebhookSettings(_Section):
+    """Where alert events go: a ``[webhooks.<name>]`` table."""
+
+    url: str = Field(description="HTTP(S) endpoint receiving alert fire/resolve events.")
+    kind: Literal["slack", "json"] = Field(
+        "json", description="slack ({text, blocks}) or json (the full event, HMAC-signed)."
+    )
+    min_severity: Literal["info", "warning", "critical"] = Field(
+        "warning", description="Events of alerts below this severity are not sent."
+    )
+    secret: SecretStr | None = Field(
+        None, description="json kind: key of the X-Surefoot-Signature HMAC-SHA256 header."
+    )
 
 
 class Settings(BaseSettings):
@@ -307,6 +391,10 @@ class Settings(BaseSettings):
     )
     monitors: dict[str, MonitorSettings] = Field(
         default_factory=dict, description="Monitors: `[monitors.<name>]` tables."
+    )
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+    webhooks: dict[str, WebhookSettings] = Field(
+        default_factory=dict, description="Alert webhooks: `[webhooks.<name>]` tables."
     )
 
     @classmethod

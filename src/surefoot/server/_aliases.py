@@ -2,7 +2,9 @@
 
 Each alias gets one :class:`~surefoot.guard.Upstream` (its provider, pinned model, breaker,
 bulkhead and retry budget) and one :class:`~surefoot.guard.Guard` whose upstreams are the alias's
-own followed by those of its ``fallbacks``. The upstream objects are shared, so an alias used as
+own followed by those of its ``fallbacks``, and theirs in turn: fallbacks are followed
+transitively, depth first, each upstream once, at most :data:`MAX_FALLBACK_DEPTH` aliases deep;
+a cycle is a configuration error naming it. The upstream objects are shared, so an alias used as
 another's fallback trips one breaker, not two.
 """
 
@@ -30,7 +32,10 @@ if TYPE_CHECKING:
     from surefoot.core import Clock
     from surefoot.core.config import ModelSettings
 
-__all__ = ["Gateway", "build_gateway"]
+__all__ = ["MAX_FALLBACK_DEPTH", "Gateway", "build_gateway", "fallback_chain"]
+
+# Deeper chains are a configuration mistake, and each level adds attempts to every request.
+MAX_FALLBACK_DEPTH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +45,12 @@ class Gateway:
     Args:
         guards: the guard of each alias; a request names its alias in ``model``.
         default: a guard that answers any ``model`` not among the aliases (none: 404).
+        escalation_messages: per alias, the answer sent while a response awaits human review.
     """
 
     guards: Mapping[str, Guard] = field(default_factory=dict)
     default: Guard | None = None
+    escalation_messages: Mapping[str, str] = field(default_factory=dict)
 
     def guard_for(self, model: str) -> Guard | None:
         """The guard that serves ``model``, or None when nothing does."""
@@ -92,9 +99,9 @@ def build_gateway(
     upstreams = {alias: _upstream(alias, cfg, environ, clock) for alias, cfg in models.items()}
     guards = {}
     for alias, cfg in models.items():
-        _check_fallbacks(alias, cfg, models)
+        chain = fallback_chain(alias, models)
         guards[alias] = Guard(
-            [upstreams[alias], *(upstreams[name] for name in cfg.fallbacks)],
+            [upstreams[name] for name in chain],
             fallbacks=[StaticMessage(cfg.fallback_message)] if cfg.fallback_message else [],
             deadline_s=cfg.deadline_s,
             stop=StopAfterAttempts(cfg.max_attempts),
@@ -104,7 +111,8 @@ def build_gateway(
             clock=clock,
             name=f"gateway:{alias}",
         )
-    return Gateway(guards=guards)
+    messages = {a: cfg.escalation_message for a, cfg in models.items() if cfg.escalation_message}
+    return Gateway(guards=guards, escalation_messages=messages)
 
 
 def _upstream(alias: str, cfg: ModelSettings, environ: Mapping[str, str], clock: Clock) -> Upstream:
@@ -138,12 +146,48 @@ def _upstream(alias: str, cfg: ModelSettings, environ: Mapping[str, str], clock:
     return Upstream(provider, ref, timeout_s=cfg.timeout_s, name=alias, breaker=breaker)
 
 
-def _check_fallbacks(alias: str, cfg: ModelSettings, models: Mapping[str, ModelSettings]) -> None:
-    for name in cfg.fallbacks:
-        if name == alias:
+def fallback_chain(alias: str, models: Mapping[str, ModelSettings]) -> list[str]:
+    """The aliases whose upstreams serve ``alias``, in the order they are tried.
+
+    The alias itself first, then each fallback followed by its own fallbacks (depth first); an
+    alias reached twice along different paths is tried once, at its first place.
+
+    Args:
+        alias: the alias a request names.
+        models: every ``[models.<alias>]`` table.
+
+    Returns:
+        Alias names, ``alias`` first, without repeats.
+
+    Raises:
+        ConfigError: a fallback names an unknown alias, the fallbacks form a cycle (the message
+            spells it, ``a -> b -> a``), or the chain is deeper than :data:`MAX_FALLBACK_DEPTH`.
+    """
+    order: list[str] = []
+    _follow(alias, models, (), order)
+    return order
+
+
+def _follow(
+    alias: str, models: Mapping[str, ModelSettings], path: tuple[str, ...], order: list[str]
+) -> None:
+    path = (*path, alias)
+    if len(path) > MAX_FALLBACK_DEPTH + 1:
+        raise ConfigError(
+            f"models.{path[0]}.fallbacks: the chain {' -> '.join(path)} is deeper than "
+            f"{MAX_FALLBACK_DEPTH} aliases",
+            hint="list the last-resort upstreams directly in fallbacks instead of chaining them",
+        )
+    if alias in order:
+        return  # explored from its first place already, cycles included
+    order.append(alias)
+    for name in models[alias].fallbacks:
+        if name in path:
+            cycle = " -> ".join((*path[path.index(name) :], name))
             raise ConfigError(
-                f"models.{alias}.fallbacks names the alias itself",
-                hint="list other aliases only; retries of the same upstream are max_attempts",
+                f"models.{alias}.fallbacks forms a cycle: {cycle}",
+                hint="remove one alias of the cycle from its fallbacks; retries of one upstream "
+                "are max_attempts",
             )
         if name not in models:
             known = ", ".join(sorted(models)) or "none"
@@ -151,3 +195,4 @@ def _check_fallbacks(alias: str, cfg: ModelSettings, models: Mapping[str, ModelS
                 f"models.{alias}.fallbacks names unknown alias {name!r} (aliases: {known})",
                 hint=f"add a [models.{name}] table or remove {name!r} from the list",
             )
+        _follow(name, models, path, order)

@@ -30,6 +30,7 @@ from surefoot.store import ApiKey, ApiKeys, ApiKeyScope, parse_api_key
 if TYPE_CHECKING:
     from surefoot.core.config import ServerSettings
     from surefoot.server._metrics import Metrics
+    from surefoot.server._shared_limit import SharedRateLimit
 
 __all__ = ["Authenticator", "Scope", "check_exposure", "is_loopback", "require_scope"]
 
@@ -88,7 +89,7 @@ def presented_key(request: Request) -> str | None:
 
 
 class Authenticator:
-    """Checks keys and scopes for one app.
+    """Checks keys, scopes and rate limits for one app.
 
     Args:
         settings: the server settings (mode, cache time, rate limit).
@@ -112,6 +113,8 @@ class Authenticator:
         self._cache: dict[str, tuple[ApiKey | None, float]] = {}
         self._any_active: tuple[bool, float] | None = None
         self._buckets = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst, clock)
+        # The limit across replicas, once the store is open (see _shared_limit).
+        self.shared: SharedRateLimit | None = None
 
     async def check(self, request: Request, scope: Scope) -> ApiKey | None:
         """The key that authorises ``scope`` for this request; None when no key is checked.
@@ -140,6 +143,8 @@ class Authenticator:
                 f"needs; create a key with --scope {scope.value}",
             )  # fmt: skip
         wait_s = self._buckets.take(key.key_id)
+        if wait_s <= 0 and self.shared is not None:
+            wait_s = self.shared.take(key.key_id)
         if wait_s > 0:
             raise self._refuse(
                 429, "rate_limited",

@@ -22,11 +22,18 @@ from starlette.responses import JSONResponse
 from surefoot.core.errors import InvalidInput, MigrationRequired, StoreUnavailable
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Awaitable, Callable, Mapping
 
     from fastapi import FastAPI, Request
 
-__all__ = ["ApiError", "ErrorDetail", "ErrorResponse", "error_responses", "install_handlers"]
+__all__ = [
+    "ApiError",
+    "ErrorDetail",
+    "ErrorResponse",
+    "error_responses",
+    "handle_error",
+    "install_handlers",
+]
 
 logger = logging.getLogger("surefoot.server")
 
@@ -147,12 +154,29 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal error; the server log has the details", "internal")
 
 
+# Most specific first, as Starlette looks handlers up along the exception's MRO.
+_HANDLERS: tuple[
+    tuple[type[Exception], Callable[[Request, Exception], Awaitable[JSONResponse]]], ...
+] = (
+    (ApiError, _on_api_error),
+    (RequestValidationError, _on_validation),
+    (StarletteHTTPException, _on_http),
+    (InvalidInput, _on_invalid_input),
+    (StoreUnavailable, _on_store_down),
+    (MigrationRequired, _on_store_down),
+    (Exception, _on_unexpected),
+)
+
+
 def install_handlers(app: FastAPI) -> None:
     """Answer every error raised by a route in the one JSON shape."""
-    app.add_exception_handler(ApiError, _on_api_error)
-    app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(InvalidInput, _on_invalid_input)
-    app.add_exception_handler(StoreUnavailable, _on_store_down)
-    app.add_exception_handler(MigrationRequired, _on_store_down)
-    app.add_exception_handler(Exception, _on_unexpected)
+    for kind, handler in _HANDLERS:
+        app.add_exception_handler(kind, handler)
+
+
+async def handle_error(request: Request, exc: Exception) -> JSONResponse:
+    """The response the installed handlers give ``exc``, for routes outside the middleware."""
+    for kind, handler in _HANDLERS:
+        if isinstance(exc, kind):
+            return await handler(request, exc)
+    raise exc  # unreachable: Exception matches everything

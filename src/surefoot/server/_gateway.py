@@ -47,6 +47,7 @@ __all__ = [
     "ChatCompletionBody",
     "decision_json",
     "fast_chat_completions",
+    "gateway_of",
     "refusal",
     "refusal_status",
     "router",
@@ -101,13 +102,22 @@ def decision_json(result: GuardResult) -> dict[str, Any]:
     }
 
 
-def completion_json(body: ChatCompletionBody, result: GuardResult) -> dict[str, Any]:
-    """OpenAI's ``chat.completion`` for a served result, plus the ``surefoot`` decision."""
+def completion_json(
+    body: ChatCompletionBody, result: GuardResult, *, content: str | None = None
+) -> dict[str, Any]:
+    """OpenAI's ``chat.completion`` for a served result, plus the ``surefoot`` decision.
+
+    ``content`` replaces the answer's text (an escalation's configured message); the upstream's
+    tool calls are then dropped, since the held-back answer is not what the client gets.
+    """
     response = result.response
     choice = response.choices[0] if response is not None and response.choices else None
     # The caveat travels in the decision object, never inside the answer's text.
-    message: dict[str, Any] = {"role": "assistant", "content": result.content}
-    if choice is not None and choice.tool_calls:
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": result.content if content is None else content,
+    }
+    if content is None and choice is not None and choice.tool_calls:
         message["tool_calls"] = [dict(call) for call in choice.tool_calls]
     usage = response.usage if response is not None else None
     return {
@@ -138,7 +148,7 @@ async def list_models(
     key: Annotated[ApiKey | None, Depends(require_scope(Scope.GATEWAY))],
 ) -> dict[str, Any]:
     """OpenAI's model list: one entry per alias (or per upstream of a single guard)."""
-    gateway = _gateway_of(request)
+    gateway = gateway_of(request)
     names = gateway.aliases
     if gateway.default is not None:
         names += [lane.ref.model if lane.ref else lane.name for lane in gateway.default.lanes]
@@ -173,7 +183,7 @@ async def chat_completions(
     ``Idempotency-Key`` header the first response is stored and replayed for the same body.
     """
     state = request.app.state.surefoot
-    guard = _gateway_of(request).guard_for(body.model)
+    guard = gateway_of(request).guard_for(body.model)
     if guard is None:
         raise ApiError(
             404,
@@ -197,8 +207,10 @@ async def chat_completions(
             on_result=lambda r: state.metrics.count_decision(r.decision.status),
         )
 
+    held = gateway_of(request).escalation_messages.get(body.model)
+
     async def produce() -> Response:
-        return await _complete(guard, body, caller, state.metrics)
+        return await _complete(guard, body, caller, state.metrics, held)
 
     if HEADER not in request.headers:
         return await produce()
@@ -209,12 +221,21 @@ async def chat_completions(
 
 
 async def _complete(
-    guard: Guard, body: ChatCompletionBody, caller: str | None, metrics: Metrics
+    guard: Guard,
+    body: ChatCompletionBody,
+    caller: str | None,
+    metrics: Metrics,
+    escalation_message: str | None,
 ) -> JSONResponse:
     result = await guard.acomplete(body.to_request(), key=caller)
     metrics.count_decision(result.decision.status)
     if result.ok:
         return JSONResponse(completion_json(body, result), headers=_headers(result))
+    held = escalation_message if result.decision.status is DecisionStatus.ESCALATE else None
+    if held is not None:
+        # The configured message stands in for the held-back answer, in a valid completion.
+        answer = completion_json(body, result, content=held)
+        return JSONResponse(answer, headers=_headers(result))
     raise refusal(result)
 
 
@@ -258,7 +279,7 @@ async def fast_chat_completions(request: Request) -> Response:
     return await chat_completions(body, request, key)
 
 
-def _gateway_of(request: Request) -> Gateway:
+def gateway_of(request: Request) -> Gateway:
     gateway = request.app.state.surefoot.gateway
     assert isinstance(gateway, Gateway)
     return gateway

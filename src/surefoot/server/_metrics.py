@@ -66,6 +66,17 @@ class Metrics:
             ["reason"],
             registry=reg,
         )
+        self.idempotency_purged = Counter(
+            "surefoot_idempotency_purged",
+            "Expired Idempotency-Key rows deleted by the scheduled purge.",
+            registry=reg,
+        )
+        self.background_failures = Counter(
+            "surefoot_background_failures",
+            "Failed runs of the server's background jobs (each retried at its next interval).",
+            ["job"],
+            registry=reg,
+        )
         Gauge(
             "surefoot_build_info", "The running surefoot version.", ["version"], registry=reg
         ).labels(version).set(1)

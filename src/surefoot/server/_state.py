@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,12 +11,14 @@ from fastapi import Request
 from surefoot.server._errors import ApiError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from surefoot.core.config import Settings
     from surefoot.server._aliases import Gateway
     from surefoot.server._auth import Authenticator
     from surefoot.server._ingest import IngestWriter
     from surefoot.server._metrics import Metrics
-    from surefoot.store import IdempotencyKeys, Store
+    from surefoot.store import IdempotencyKeys, RateLimitCounters, Store
 
 __all__ = ["ServerState", "server_state"]
 
@@ -32,6 +35,8 @@ class ServerState:
     ingest: IngestWriter | None = None
     gateway: Gateway | None = None
     idempotency: IdempotencyKeys | None = None
+    rate_counters: RateLimitCounters | None = None
+    wall_clock: Callable[[], float] = time.time
 
     def require_store(self) -> Store:
         """The store; 503 while the server is still starting."""

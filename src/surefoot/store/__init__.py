@@ -14,9 +14,12 @@ from surefoot.store._idempotency import (
     IdempotencyKeys,
     StoredResponse,
 )
+from surefoot.store._incidents import IncidentChange, IncidentContext, IncidentStore
 from surefoot.store._keys import ApiKey, ApiKeys, ApiKeyScope, parse_api_key
 from surefoot.store._migrate import MigrationStatus, ensure_current, migration_status, upgrade
 from surefoot.store._monitor import MonitorStore
+from surefoot.store._profiles import ProfileKey, ProfileStore
+from surefoot.store._rate_limits import RateLimitCounters
 from surefoot.store._review import ReviewStore
 from surefoot.store._schema import metadata
 from surefoot.store._store import Store
@@ -31,8 +34,14 @@ __all__ = [
     "EvalStore",
     "IdempotencyClaim",
     "IdempotencyKeys",
+    "IncidentChange",
+    "IncidentContext",
+    "IncidentStore",
     "MigrationStatus",
     "MonitorStore",
+    "ProfileKey",
+    "ProfileStore",
+    "RateLimitCounters",
     "ReviewStore",
     "Store",
     "StoredResponse",

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from surefoot.store._errors import map_store_errors
@@ -128,9 +128,20 @@ class IdempotencyKeys(Repository):
         ):
             conn.execute(stmt)
 
-    def purge_expired(self) -> int:
-        """Delete rows past their expiry; returns how many."""
-        stmt = delete(_T).where(_T.c.expires_ns < self._now_ns())
+    def purge_expired(self, *, limit: int | None = None) -> int:
+        """Delete rows past their expiry; returns how many.
+
+        Args:
+            limit: delete at most this many rows, in one short transaction, so that a purge of a
+                large backlog never holds locks long enough to stall claims; None: all at once.
+        """
+        expired = _T.c.expires_ns < self._now_ns()
+        if limit is None:
+            stmt = delete(_T).where(expired)
+        else:
+            # Oldest expiries first, by the expires_ns index; the row value matches the key.
+            batch = select(_T.c.scope, _T.c.key).where(expired).order_by(_T.c.expires_ns)
+            stmt = delete(_T).where(tuple_(_T.c.scope, _T.c.key).in_(batch.limit(limit)))
         with (
             map_store_errors("purging idempotency keys", where=self._where),
             self.engine.begin() as conn,
