@@ -26,7 +26,7 @@ def serve_cmd(
 ) -> None:
     """Serve OTLP ingest, the REST API, /metrics and the gateway until interrupted.
 
-    The gateway serves the `[models.<alias>]` tables of the settings; without any, it is off.
+    The gateway serves the models.<alias> tables of surefoot.toml; without any, it is off.
     Refuses to start when the bind would expose unauthenticated endpoints to the network, or
     when a model alias is misconfigured.
     """

@@ -90,9 +90,13 @@ def _fit_column(name: str, values: Any) -> _Column:
         mode = float(max(freq.values()))
         col = _Column(name, False, mode, freq, 0.0, 1.0)
     raw = _raw(col, values)
-    std = float(raw.std())
-    # A constant column carries no information; a unit scale keeps it finite (and zero).
-    return _Column(name, numeric, col.fill, col.frequencies, float(raw.mean()), std or 1.0)
+    mean, std = float(raw.mean()), float(raw.std())
+    # A constant column carries no information; a unit scale keeps it finite (and zero). Rounding
+    # in the mean leaves a constant column a deviation of ~1e-13 of its magnitude, not exactly 0,
+    # and dividing by that would turn the constant into +/-1: treat it as constant too.
+    if std <= 1e-9 * max(1.0, abs(mean)):
+        std = 1.0
+    return _Column(name, numeric, col.fill, col.frequencies, mean, std)
 
 
 def _raw(col: _Column, values: Any) -> FloatArray:
