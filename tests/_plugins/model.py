@@ -63,9 +63,8 @@ def _fault_server():
         yield server
 
 
-@pytest.fixture(name="model_server", scope="session")
-def _model_server(tmp_path_factory: pytest.TempPathFactory):
-    """The base URL of a running local model server, serving ``gemma3-270m``."""
+def _llama_server(tmp_path_factory: pytest.TempPathFactory, name: str, *extra: str):
+    """Start a llama.cpp server on a free loopback port with ``extra`` flags; yield its URL."""
     python, model = _script("python"), _script("model")
     if not (python.exists() and model.exists()):
         reason = "the local model server is not built: run `scripts/model-server.sh ensure`"
@@ -73,11 +72,10 @@ def _model_server(tmp_path_factory: pytest.TempPathFactory):
             pytest.fail(f"{reason} (CI is set, so this is an error)")
         pytest.skip(reason)
     port = _free_port()
-    log = tmp_path_factory.mktemp("model-server") / "server.log"
+    log = tmp_path_factory.mktemp(name) / "server.log"
     command = [
         str(python), "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-        "--port", str(port), "--n_threads", "2", "--chat_format", "gemma",
-        "--model_alias", MODEL_ID,
+        "--port", str(port), "--n_threads", "2", "--model_alias", MODEL_ID, *extra,
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -92,6 +90,12 @@ def _model_server(tmp_path_factory: pytest.TempPathFactory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(name="model_server", scope="session")
+def _model_server(tmp_path_factory: pytest.TempPathFactory):
+    """The base URL of a running local model server, serving ``gemma3-270m``."""
+    yield from _llama_server(tmp_path_factory, "model-server", "--chat_format", "gemma")
 
 
 # llama.cpp serves per-token vectors unless the model declares a pooling type; the base Gemma
@@ -102,31 +106,9 @@ EMBEDDING_POOLING = "gemma3.pooling_type=int:1"
 @pytest.fixture(name="embedding_server", scope="session")
 def _embedding_server(tmp_path_factory: pytest.TempPathFactory):
     """The base URL of a second local llama.cpp server with embeddings on (mean-pooled)."""
-    python, model = _script("python"), _script("model")
-    if not (python.exists() and model.exists()):
-        reason = "the local model server is not built: run `scripts/model-server.sh ensure`"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set, so this is an error)")
-        pytest.skip(reason)
-    port = _free_port()
-    log = tmp_path_factory.mktemp("embedding-server") / "server.log"
-    command = [
-        str(python), "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-        "--port", str(port), "--n_threads", "2", "--model_alias", MODEL_ID,
+    yield from _llama_server(
+        tmp_path_factory, "embedding-server",
         "--embedding", "true", "--kv_overrides", EMBEDDING_POOLING,
         # A 512-token context embeds short texts twice as fast as the default 2048.
         "--n_ctx", "512", "--n_batch", "512",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_ready(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    )  # fmt: skip
