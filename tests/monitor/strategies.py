@@ -21,3 +21,4 @@ count_vectors = st.integers(2, 8).flatmap(
         st.lists(st.integers(0, 500), min_size=k, max_size=k).filter(lambda c: sum(c) > 0),
     )
 )
+item_columns = st.lists(st.sampled_from([f"i{k}" for k in range(15)] + [None]), max_size=60)

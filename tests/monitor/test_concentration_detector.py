@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surefoot.core import InvalidInput
-from surefoot.monitor import ItemCounts, NarrowingDetector, VerdictStatus
+from surefoot.monitor import ItemCounts, NarrowingDetector, VerdictStatus, gini
+from surefoot.monitor._narrowing import _metrics
 
 CATALOGUE = 300
 
@@ -70,3 +73,18 @@ def test_reset_forgets_the_last_verdict() -> None:
     alarmed = detector.update(ItemCounts().update(["i1"] * 200)).drift_detected
     detector._reset()
     assert (alarmed, detector.drift_detected, detector.verdict) == (True, False, None)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 50), min_size=1, max_size=12).filter(lambda c: sum(c) > 0),
+    padding=st.integers(0, 20),
+)
+def test_implicit_catalogue_zeros_equal_explicit_ones(counts: list[int], padding: int) -> None:
+    """Metrics with unseen catalogue items left implicit equal those with the zeros written out."""
+    support = max(len(counts) + padding, 2)
+    explicit = np.array([counts + [0] * (support - len(counts))], dtype=np.float64)
+    implicit = np.array([counts], dtype=np.float64)
+    for a, b in zip(_metrics(explicit, support), _metrics(implicit, support), strict=True):
+        assert a[0] == pytest.approx(b[0])
+    assert _metrics(implicit, support)[1][0] == pytest.approx(gini(counts, support))

@@ -301,10 +301,14 @@ class MonitorSettings(_Section):
 
     signal: str = Field(description="Signal to watch, e.g. output.json_valid or request.error.")
     method: str = Field(
-        "auto", description="auto, a drift method (ks, psi, ...), mean_above or mean_below."
+        "auto",
+        description="auto, a drift method (ks, psi, ...), mean_above, mean_below or narrowing.",
     )
     threshold: float | None = Field(
         None, description="Effect size (drift) or bound (mean methods); drift has defaults."
+    )
+    catalogue_size: int | None = Field(
+        None, ge=2, description="narrowing: items that could be output; reference items if unset."
     )
     window_s: float = Field(3600.0, gt=0, description="Seconds per evaluated window.")
     reference_windows: int = Field(24, ge=1, description="Earlier windows forming the reference.")

@@ -4,7 +4,7 @@ from surefoot.monitor import _stats as stats
 from surefoot.monitor._bins import Bins
 from surefoot.monitor._calibration import CalibrationMethod, Calibrator, fit_calibrator
 from surefoot.monitor._cbpe import CBPE
-from surefoot.monitor._checks import Monitor, Outcome, decide_alert, evaluate_signal, run_monitors
+from surefoot.monitor._checks import Outcome, decide_alert, evaluate_signal, run_monitors
 from surefoot.monitor._chunks import Chunk, Chunking
 from surefoot.monitor._concentration import (
     Concentration,
@@ -40,6 +40,7 @@ from surefoot.monitor._incidents import IncidentPolicy, correlate
 from surefoot.monitor._language import detect_language
 from surefoot.monitor._late_labels import ScoredRows, read_scored
 from surefoot.monitor._metrics import Metric, expected_metrics, realized_metrics, roc_auc
+from surefoot.monitor._monitor_spec import Monitor
 from surefoot.monitor._multiclass import MulticlassCBPE, MulticlassPerformance
 from surefoot.monitor._multivariate import (
     MultivariateReport,

@@ -15,13 +15,19 @@ from surefoot.core import (
     AlertState,
     CheckRecord,
     CheckStatus,
-    InvalidInput,
-    Severity,
     new_id,
 )
 from surefoot.monitor._bins import Bins
+from surefoot.monitor._concentration import ItemCounts
 from surefoot.monitor._drift import DEFAULT_THRESHOLDS, Method, VerdictStatus, compare_field
 from surefoot.monitor._incidents import correlate
+from surefoot.monitor._monitor_spec import MEAN_ABOVE, THRESHOLD_METHODS, Monitor
+from surefoot.monitor._narrowing_checks import (
+    DEFAULT_SHIFT,
+    NARROWING,
+    NarrowingResult,
+    judge_narrowing,
+)
 from surefoot.monitor._profile import FieldProfile
 from surefoot.monitor._signals import MAX_EXAMPLES, SignalWindow, read_window
 from surefoot.store import IncidentStore
@@ -34,57 +40,6 @@ if TYPE_CHECKING:
     from surefoot.core import Clock
     from surefoot.monitor._incidents import IncidentPolicy
     from surefoot.store import IncidentChange, IncidentContext, MonitorStore, Store
-
-# Threshold methods compare the window's mean with a fixed bound instead of a reference.
-MEAN_ABOVE = "mean_above"
-MEAN_BELOW = "mean_below"
-THRESHOLD_METHODS = (MEAN_ABOVE, MEAN_BELOW)
-
-
-@dataclass(frozen=True)
-class Monitor:
-    """What to watch and when to alert.
-
-    Args:
-        name: Unique name; alerts are deduplicated per monitor.
-        signal: A signal name (see :func:`extract_signals`), e.g. ``"output.json_valid"``.
-        method: A drift :class:`Method` value, ``"auto"`` (chosen by type and sample size), or
-            ``"mean_above"`` / ``"mean_below"`` for a fixed bound on the window mean.
-        threshold: Effect size (drift) or bound (mean methods); drift defaults per method.
-        window_s: Length of the evaluated window.
-        reference_windows: Windows before the current one that form the drift reference.
-        severity: Severity of the alert.
-        fire_after: Consecutive breaching checks before an alert fires.
-        resolve_after: Consecutive passing checks before a firing alert resolves.
-        alpha: Significance level of drift tests.
-        source: The profiled source the signal belongs to: ``"traces"`` for signals of spans,
-            or a name given to :func:`log_batch`. Alerts group into incidents per source.
-        runbook: Link a responder opens for this monitor's incidents (a default otherwise).
-    """
-
-    name: str
-    signal: str
-    method: str = "auto"
-    threshold: float | None = None
-    window_s: float = 3600.0
-    reference_windows: int = 24
-    severity: Severity = Severity.WARNING
-    fire_after: int = 2
-    resolve_after: int = 2
-    alpha: float = 0.05
-    source: str = "traces"
-    runbook: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.method not in ("auto", *THRESHOLD_METHODS, *(m.value for m in Method)):
-            raise InvalidInput(
-                f"monitor {self.name!r}: unknown method {self.method!r}; use 'auto', "
-                f"'mean_above', 'mean_below' or one of {[m.value for m in Method]}"
-            )
-        if self.method in THRESHOLD_METHODS and self.threshold is None:
-            raise InvalidInput(f"monitor {self.name!r}: {self.method} needs a threshold")
-        if self.window_s <= 0 or self.fire_after < 1 or self.resolve_after < 1:
-            raise InvalidInput(f"monitor {self.name!r}: window_s, fire_after, resolve_after > 0")
 
 
 @dataclass(frozen=True)
@@ -133,6 +88,8 @@ def _limit(monitor: Monitor) -> float:
         return monitor.threshold
     if monitor.method == "auto":
         return 0.0
+    if monitor.method == NARROWING:
+        return DEFAULT_SHIFT
     return DEFAULT_THRESHOLDS[Method(monitor.method)]
 
 
@@ -148,6 +105,14 @@ def evaluate_signal(
     examples = tuple(current.trace_ids.get(monitor.signal, [])[:MAX_EXAMPLES])
     if monitor.method in THRESHOLD_METHODS:
         return _threshold_check(monitor, values, examples, window, now_ns)
+    if monitor.method == NARROWING:
+        result = judge_narrowing(
+            monitor.signal, _items(reference.columns.get(monitor.signal, [])), _items(values),
+            threshold=monitor.threshold, catalogue_size=monitor.catalogue_size,
+            alpha=monitor.alpha, seed=window[0],
+        )  # fmt: skip
+        return narrowing_check(monitor, result.settle(result.p_value, monitor.alpha), window,
+                               now_ns, n=len(values), trace_ids=examples)  # fmt: skip
     ref_values = reference.columns.get(monitor.signal, [])
     if not ref_values or not values:
         return _check(
@@ -179,6 +144,27 @@ def evaluate_signal(
         value=verdict.effect_size if judged else None, threshold=verdict.threshold,
         p_value=verdict.p_value if judged else None, n=len(values), trace_ids=examples,
         message=message,
+    )  # fmt: skip
+
+
+def _items(values: Sequence[float | str]) -> ItemCounts | None:
+    return ItemCounts().update(values) if values else None
+
+
+def narrowing_check(
+    monitor: Monitor,
+    result: NarrowingResult,
+    window: tuple[int, int],
+    now_ns: int,
+    *,
+    n: int,
+    trace_ids: tuple[str, ...],
+) -> CheckRecord:
+    """The check of a settled narrowing result."""
+    return _check(
+        monitor, window, now_ns, method=NARROWING, status=result.status, value=result.value,
+        threshold=result.threshold, p_value=result.p_value, n=n, message=result.message,
+        trace_ids=trace_ids,
     )  # fmt: skip
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping, Sequence
 
-from surefoot.core import InvalidInput, MonitorSettings, Severity
-from surefoot.monitor._checks import Monitor
+from surefoot.core import ConfigError, InvalidInput, MonitorSettings, Severity
+from surefoot.monitor._monitor_spec import Monitor, MonitorFieldError
 
 
 def default_monitors(window_s: float = 3600.0, reference_windows: int = 24) -> list[Monitor]:
@@ -79,13 +79,21 @@ def load_monitors(spec: str) -> list[Monitor]:
 def monitors_from_settings(tables: Mapping[str, MonitorSettings]) -> list[Monitor]:
     """Monitors declared as ``[monitors.<name>]`` tables of the config file.
 
+    Raises:
+        ConfigError: A table is inconsistent (an unknown method, narrowing on a numeric signal,
+            ``catalogue_size`` without narrowing); the message names the table and the field.
+
     Examples:
         >>> from surefoot.core import MonitorSettings
         >>> monitors_from_settings({"fmt": MonitorSettings(signal="output.json_valid")})[0].signal
         'output.json_valid'
     """
-    return [
-        Monitor(
+    return [_from_table(name, table) for name, table in tables.items()]
+
+
+def _from_table(name: str, table: MonitorSettings) -> Monitor:
+    try:
+        return Monitor(
             name,
             table.signal,
             method=table.method,
@@ -98,6 +106,10 @@ def monitors_from_settings(tables: Mapping[str, MonitorSettings]) -> list[Monito
             alpha=table.alpha,
             source=table.source,
             runbook=table.runbook,
+            catalogue_size=table.catalogue_size,
         )
-        for name, table in tables.items()
-    ]
+    except MonitorFieldError as exc:
+        raise ConfigError(
+            f"[monitors.{name}] {exc.field}: {exc.message}",
+            hint=f"edit the [monitors.{name}] table of surefoot.toml",
+        ) from exc

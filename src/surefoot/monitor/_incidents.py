@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from surefoot.core import AlertRecord, Settings
-    from surefoot.monitor._checks import Monitor
+    from surefoot.monitor._monitor_spec import Monitor
     from surefoot.store import IncidentContext
 
 RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}

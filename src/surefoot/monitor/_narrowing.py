@@ -52,18 +52,44 @@ class NarrowingVerdict:
     message: str
 
 
-def _metrics(counts: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Normalised entropy, Gini and distinct count of each row of a window-by-item matrix."""
+_CELLS = 1 << 18
+"""Cells per block of bootstrap windows: bounds memory (about 2 MB an array) for any catalogue."""
+
+
+def _metrics(counts: FloatArray, support: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Normalised entropy, Gini and distinct count of each row of a window-by-item matrix.
+
+    Items past the matrix's columns, up to ``support``, are zeros that are not materialised: they
+    add nothing to entropy or distinct counts, and in the Gini sum they only shift the ranks of
+    the sorted counts, so a large catalogue costs only the items the reference can produce.
+    """
+    padding = support - counts.shape[1]
     totals = counts.sum(axis=1, keepdims=True)
     p = counts / totals
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(p), 0.0)
-    entropy = -plogp.sum(axis=1) / math.log(counts.shape[1])
+    entropy = -plogp.sum(axis=1) / math.log(support)
     ordered = np.sort(counts, axis=1)
-    n = counts.shape[1]
-    ranks = np.arange(1, n + 1)
-    gini = 2.0 * (ordered @ ranks) / (n * totals[:, 0]) - (n + 1.0) / n
+    ranks = np.arange(padding + 1, support + 1, dtype=np.float64)
+    gini = 2.0 * (ordered @ ranks) / (support * totals[:, 0]) - (support + 1.0) / support
     return entropy, gini, np.count_nonzero(counts, axis=1).astype(np.float64)
+
+
+def _null(
+    rng: np.random.Generator, n: int, reference: FloatArray, simulations: int, support: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Metrics of ``simulations`` windows of ``n`` outputs drawn from the reference, in blocks."""
+    probabilities = reference / reference.sum()
+    rows = max(1, _CELLS // reference.size)
+    blocks = [
+        _metrics(
+            rng.multinomial(n, probabilities, min(rows, simulations - done)).astype(np.float64),
+            support,
+        )
+        for done in range(0, simulations, rows)
+    ]
+    h, g, d = (np.concatenate([b[i] for b in blocks]) for i in range(3))
+    return h, g, d
 
 
 class NarrowingDetector:
@@ -157,13 +183,15 @@ class NarrowingDetector:
         return self
 
     def _judge(self, current: FloatArray, support: int) -> NarrowingVerdict:
-        reference = np.zeros(support)
+        # Reference items come first in the index: draws only span them, the rest are zeros.
+        reference = np.zeros(len(self._index))
         for item, count in self.reference.items().items():
             reference[self._index[item]] = count
         rng = np.random.default_rng([self.seed, self._windows])
-        draws = rng.multinomial(int(current.sum()), reference / reference.sum(), self.simulations)
-        null_h, null_g, null_d = _metrics(draws.astype(np.float64))
-        (h,), (g,), (d,) = _metrics(current[None, :])
+        null_h, null_g, null_d = _null(
+            rng, int(current.sum()), reference, self.simulations, support
+        )
+        (h,), (g,), (d,) = _metrics(current[None, :], support)
         effects = {
             "entropy": float(np.median(null_h) - h),
             "gini": float(g - np.median(null_g)),

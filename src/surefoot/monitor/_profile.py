@@ -91,8 +91,9 @@ class FieldProfile:
             index, missing = self.bins.assign(numbers)
             numbers = present_numbers(numbers)
             if numbers.size:
-                self._sum += float(numbers.sum())
-                self._sumsq += float(np.dot(numbers, numbers))
+                with np.errstate(over="ignore", invalid="ignore"):
+                    total, squares = float(numbers.sum()), float(np.dot(numbers, numbers))
+                self._sum, self._sumsq = _moments(self._sum + total, self._sumsq + squares)
                 self._min = min(self._min, float(numbers.min()))
                 self._max = max(self._max, float(numbers.max()))
         else:
@@ -106,10 +107,9 @@ class FieldProfile:
             raise InvalidInput(
                 "cannot merge profiles built on different bins; build both from the same reference"
             )
+        self._sum, self._sumsq = _moments(self._sum + other._sum, self._sumsq + other._sumsq)
         self._counts += other._counts
         self._missing += other._missing
-        self._sum += other._sum
-        self._sumsq += other._sumsq
         self._min = min(self._min, other._min)
         self._max = max(self._max, other._max)
         return self
@@ -208,6 +208,22 @@ class FieldProfile:
         bounds = np.clip(bounds, self._min, self._max)
         cdf = np.concatenate(([0.0], np.cumsum(self._counts) / self.n))
         return float(np.interp(q, cdf, bounds))
+
+
+def _moments(total: float, squares: float) -> tuple[float, float]:
+    # An infinite sum of squares cannot be stored (JSON, and PostgreSQL's JSONB, have no
+    # infinity) and would make the mean and spread meaningless: refuse it before any state moves.
+    if not (math.isfinite(total) and math.isfinite(squares)):
+        raise InvalidInput(
+            "values are infinite or so large that their sum of squares overflows a float "
+            f"(|x| above about {OVERFLOW_LIMIT:.1e}); rescale the field (a log or a larger unit) "
+            "or drop those values"
+        )
+    return total, squares
+
+
+OVERFLOW_LIMIT = math.sqrt(np.finfo(np.float64).max)
+"""Values beyond this magnitude overflow a profile's sum of squares."""
 
 
 class Profile:

@@ -18,16 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from surefoot.core import SYSTEM_CLOCK, CheckStatus, MonitoringSettings
-from surefoot.monitor._checks import (
-    THRESHOLD_METHODS,
-    Monitor,
-    Outcome,
-    _check,
-    _limit,
-    decide_alert,
-)
+from surefoot.monitor._checks import Outcome, _check, _limit, decide_alert, narrowing_check
 from surefoot.monitor._drift import FieldVerdict, Method, VerdictStatus, compare_field
 from surefoot.monitor._incidents import IncidentPolicy, correlate
+from surefoot.monitor._items import read_items
+from surefoot.monitor._monitor_spec import THRESHOLD_METHODS, Monitor
+from surefoot.monitor._narrowing_checks import NARROWING, NarrowingResult, judge_narrowing
 from surefoot.monitor._stats import benjamini_hochberg
 from surefoot.monitor._webhooks import WebhookSender
 from surefoot.monitor._windows import TRACES, ProfileWriter, profile_traces, read_profile
@@ -60,6 +56,16 @@ class _Judged:
     verdict: FieldVerdict | None
     current: FieldProfile | None
     examples: tuple[str, ...]
+    narrowing: NarrowingResult | None = None
+
+    @property
+    def p_value(self) -> float | None:
+        """The raw p-value to adjust across monitors, None when nothing was tested."""
+        if self.narrowing is not None:
+            return self.narrowing.p_value
+        if self.verdict is None or self.verdict.status is VerdictStatus.INSUFFICIENT:
+            return None
+        return self.verdict.p_value
 
 
 class Scheduler:
@@ -180,6 +186,11 @@ class Scheduler:
         if monitor.method in THRESHOLD_METHODS:
             return _Judged(monitor, window, None, current, examples)
         reference_start = start - (end - start) * monitor.reference_windows
+        if monitor.method == NARROWING:
+            return _Judged(
+                monitor, window, None, current, examples,
+                self._narrowing(monitor, reference_start, window),
+            )  # fmt: skip
         reference, _ = read_profile(
             self.profiles, monitor.source, monitor.signal, reference_start, start
         )
@@ -189,15 +200,35 @@ class Scheduler:
             verdict = compare_field(monitor.signal, reference, current, method, monitor.threshold)
         return _Judged(monitor, window, verdict, current, examples)
 
+    def _narrowing(
+        self, monitor: Monitor, reference_start: int, window: tuple[int, int]
+    ) -> NarrowingResult:
+        start, end = window
+        source, signal = monitor.source, monitor.signal
+        reference, _, ref_kind = read_items(
+            self.profiles.windows(source, signal, reference_start, start)
+        )
+        current, overflow, kind = read_items(self.profiles.windows(source, signal, start, end))
+        if "numeric" in (kind, ref_kind):
+            return NarrowingResult(
+                CheckStatus.INSUFFICIENT, None, _limit(monitor), None,
+                f"monitor {monitor.name!r}: {signal!r} of source {source!r} is stored as a "
+                "numeric field, and narrowing needs a categorical one; log it as strings or use "
+                "a drift method", False,
+            )  # fmt: skip
+        return judge_narrowing(
+            signal, reference, current, threshold=monitor.threshold,
+            catalogue_size=monitor.catalogue_size, alpha=monitor.alpha,
+            seed=start // (end - start), overflow=overflow,
+        )  # fmt: skip
+
     def _evaluate(self, due: Sequence[tuple[Monitor, tuple[int, int]]], now: int) -> list[Outcome]:
         judged = [self._judge(m, w) for m, w in due]
-        tested = [
-            j for j in judged if j.verdict and j.verdict.status is not VerdictStatus.INSUFFICIENT
-        ]
+        tested = [j for j in judged if j.p_value is not None]
         adjusted = dict(
             zip(
                 (id(j) for j in tested),
-                benjamini_hochberg([j.verdict.p_value for j in tested if j.verdict]),
+                benjamini_hochberg([j.p_value for j in tested if j.p_value is not None]),
                 strict=True,
             )
         )
@@ -230,6 +261,9 @@ def _to_check(j: _Judged, adjusted_p: float | None, now: int) -> CheckRecord:
     m = j.monitor
     n = 0 if j.current is None else j.current.n
     ids = j.examples
+    if j.narrowing is not None:
+        result = j.narrowing.settle(adjusted_p, m.alpha)
+        return narrowing_check(m, result, j.window, now, n=n, trace_ids=ids)
     if m.method in THRESHOLD_METHODS:
         mean = j.current.get().mean if j.current is not None and n else None
         if mean is None or mean != mean:  # no values, or a categorical field (NaN mean)

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from surefoot.core import SYSTEM_CLOCK, InvalidInput, ProfileWindowRecord
 from surefoot.monitor._bins import Bins
+from surefoot.monitor._items import ITEMS_KEY, count_items, merge_items
 from surefoot.monitor._profile import FieldProfile
 from surefoot.monitor._signals import MAX_EXAMPLES, extract_signals
 from surefoot.store import ProfileStore
@@ -194,18 +195,27 @@ class ProfileWriter:
                     if fitted is None:
                         continue  # no value yet to fix the field's bins on; store it later
                     fixed[name] = fitted
-                profile = FieldProfile(fixed[name]).update(_fit_kind(values, fixed[name]))
                 old = stored.get((name, start))
+                try:
+                    profile = FieldProfile(fixed[name]).update(_fit_kind(values, fixed[name]))
+                    if old is not None:
+                        profile = FieldProfile.from_dict(old.state).merge(profile)
+                except InvalidInput as exc:
+                    raise InvalidInput(f"field {name!r} of {source!r}: {exc.message}") from exc
                 examples: tuple[str, ...] = tuple(ids[:MAX_EXAMPLES])
                 if old is not None:
-                    profile = FieldProfile.from_dict(old.state).merge(profile)
                     examples = _merged_ids(old.trace_ids, ids)
+                state = profile.to_dict()
+                if fixed[name].kind == "categorical":
+                    # Exact counts per value beside the capped categories: concentration
+                    # monitors need the catalogue's long tail, which "other" would hide.
+                    before: Any = None if old is None else old.state.get(ITEMS_KEY)
+                    state[ITEMS_KEY] = merge_items(before, count_items(values))
                 out.append(
                     ProfileWindowRecord(
-                        source, name, start, self._window_ns, profile.to_dict(), profile.n,
-                        examples, now,
+                        source, name, start, self._window_ns, state, profile.n, examples, now
                     )
-                )  # fmt: skip
+                )
             return out
 
         return self.repository.update(
