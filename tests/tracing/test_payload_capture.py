@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import pydantic
@@ -10,6 +11,7 @@ import pytest
 
 from surefoot import tracing
 from surefoot.core import semconv
+from surefoot.store._codec import json_dumps
 from surefoot.tracing._payload import to_jsonable
 
 
@@ -43,9 +45,15 @@ def test_unknown_objects_become_repr_and_nan_a_string() -> None:
 
     assert to_jsonable({"t": Thing(), "n": math.nan, "s": {1}}) == {
         "t": "Thing()",
-        "n": "nan",
+        "n": "NaN",
         "s": [1],
     }
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_non_finite_floats_are_spelled_as_the_store_spells_them(value: float) -> None:
+    """A captured payload and a stored attribute spell NaN and the infinities alike."""
+    assert json.loads(json_dumps(value)) == to_jsonable(value)
 
 
 def test_hostile_repr_never_raises() -> None:

@@ -29,7 +29,10 @@ logger = logging.getLogger("surefoot.tracing")
 _PRIMITIVES = frozenset({str, int, bool, type(None)})
 _MAX_DEPTH = 32
 
-# NaN and infinities are not JSON: PostgreSQL's JSONB refuses them, so they travel as strings.
+# NaN and infinities are not JSON: PostgreSQL's JSONB refuses them, so they travel as strings,
+# spelled as the store's codec spells them (JavaScript's names) so one value reads the same in
+# a captured payload and in a stored attribute.
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 _encode = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
 ).encode
@@ -41,7 +44,7 @@ def to_jsonable(value: Any, _depth: int = 0) -> JSONValue:
     if kind in _PRIMITIVES:
         return value
     if kind is float:
-        return value if math.isfinite(value) else str(value)
+        return value if math.isfinite(value) else _NON_FINITE[repr(value)]
     if _depth >= _MAX_DEPTH:
         return "<max depth>"
     try:
