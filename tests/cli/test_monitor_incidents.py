@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 from rich.console import Console
-from tests.monitor.receiver import WebhookReceiver
 from tests.monitor.spans import Traffic, window_spans
 from typer.testing import CliRunner
 
@@ -20,6 +19,7 @@ from surefoot.cli import app
 from surefoot.cli._demo_monitor import run_monitor_act
 from surefoot.core import Settings
 from surefoot.store import Store
+from surefoot.testing import WebhookReceiver
 
 
 def _incident_id() -> str:

@@ -8,11 +8,11 @@ import hmac
 import numpy as np
 from pydantic import SecretStr
 from tests.monitor.ops import SETTINGS, scheduler, traffic_window
-from tests.monitor.receiver import WebhookReceiver
 
 from surefoot.core import DeliveryState, FakeClock, IncidentEventKind, WebhookSettings
 from surefoot.monitor import IncidentPolicy, Scheduler, WebhookSender
 from surefoot.store import IncidentStore, Store
+from surefoot.testing import WebhookReceiver
 
 
 def _fire(store: Store, hooks: dict[str, WebhookSettings]) -> Scheduler:

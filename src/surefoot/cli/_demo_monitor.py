@@ -11,11 +11,8 @@ would from the CLI.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.markup import escape
@@ -33,6 +30,7 @@ from surefoot.core import (
 )
 from surefoot.monitor import IncidentPolicy, Monitor, Scheduler
 from surefoot.store import MonitorStore, Store
+from surefoot.testing import WebhookReceiver
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,40 +40,6 @@ WINDOW_S = 300.0
 CLEAN, DRIFTED = 6, 3
 PER_WINDOW = 150
 RUNBOOK = "https://surefoot.readthedocs.io/en/latest/monitor/#runbook-retrieval-collapse"
-
-
-@dataclass
-class _Receiver:
-    """A local webhook endpoint that keeps what it receives."""
-
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-
-    def __enter__(self) -> Self:
-        bodies = self.bodies
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                bodies.append(json.loads(raw))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return  # keep the demo's output to the story
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/slack"
 
 
 def demo_monitors() -> list[Monitor]:
@@ -109,7 +73,7 @@ def run_monitor_act(console: Console, settings: Settings | None = None) -> Incid
     console.rule("[bold]4. Monitoring: drift and a retrieval collapse become one incident")
     settings = settings or Settings.load()
     rng = np.random.default_rng(4)
-    with Store.open(settings.store) as store, _Receiver() as receiver:
+    with Store.open(settings.store) as store, WebhookReceiver() as receiver:
         clock = FakeClock(start_s=_start_s(store, time.time()))
         policy = IncidentPolicy(
             correlation_s=1800.0,
@@ -128,7 +92,7 @@ def run_monitor_act(console: Console, settings: Settings | None = None) -> Incid
             scheduler.close()
         console.print(table)
         if incident is not None:
-            _show(console, scheduler, incident, receiver.bodies)
+            _show(console, scheduler, incident, [r.json for r in receiver.received])
         return incident
 
 

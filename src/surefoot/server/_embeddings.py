@@ -22,7 +22,7 @@ from surefoot.providers import EmbeddingRequest, EmbeddingResponse
 from surefoot.server._auth import Scope, require_scope
 from surefoot.server._embed_driver import EmbedOutcome, aembed
 from surefoot.server._errors import ApiError, error_responses
-from surefoot.server._gateway import gateway_of, refusal_status
+from surefoot.server._gateway import guard_or_404, refusal_status
 from surefoot.server._idempotent import HEADER, idempotent
 from surefoot.store import ApiKey
 
@@ -129,13 +129,7 @@ async def create_embeddings(
     body.
     """
     state = request.app.state.surefoot
-    guard = gateway_of(request).guard_for(body.model)
-    if guard is None:
-        raise ApiError(
-            404,
-            f"model {body.model!r} is not served here; GET /v1/models lists the aliases",
-            code="model_not_found",
-        )
+    guard = guard_or_404(request, body.model)
     embedding_request = body.to_request()
     caller = None if key is None else key.key_id
 

@@ -48,6 +48,7 @@ __all__ = [
     "decision_json",
     "fast_chat_completions",
     "gateway_of",
+    "guard_or_404",
     "refusal",
     "refusal_status",
     "router",
@@ -183,13 +184,7 @@ async def chat_completions(
     ``Idempotency-Key`` header the first response is stored and replayed for the same body.
     """
     state = request.app.state.surefoot
-    guard = gateway_of(request).guard_for(body.model)
-    if guard is None:
-        raise ApiError(
-            404,
-            f"model {body.model!r} is not served here; GET /v1/models lists the aliases",
-            code="model_not_found",
-        )
+    guard = guard_or_404(request, body.model)
     caller = None if key is None else key.key_id
     if body.stream:
         if HEADER in request.headers:
@@ -283,3 +278,15 @@ def gateway_of(request: Request) -> Gateway:
     gateway = request.app.state.surefoot.gateway
     assert isinstance(gateway, Gateway)
     return gateway
+
+
+def guard_or_404(request: Request, model: str) -> Guard:
+    """The guard serving ``model``; an OpenAI-style 404 when no alias does."""
+    guard = gateway_of(request).guard_for(model)
+    if guard is None:
+        raise ApiError(
+            404,
+            f"model {model!r} is not served here; GET /v1/models lists the aliases",
+            code="model_not_found",
+        )
+    return guard

@@ -1,4 +1,8 @@
-"""A real webhook receiver on 127.0.0.1 that answers with scripted statuses, then 200."""
+"""A real webhook receiver on 127.0.0.1 that answers with scripted statuses, then 200.
+
+For testing webhook settings (``[webhooks.<name>]``) against a real endpoint: what each delivery
+sent, and how the sender copes with failures.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
+
+__all__ = ["Received", "WebhookReceiver"]
 
 
 @dataclass
@@ -44,7 +50,7 @@ class WebhookReceiver:
                 self.wfile.write(b"ok")
 
             def log_message(self, format: str, *args: Any) -> None:
-                return
+                return  # the caller reads ``received``; stderr stays quiet
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -58,6 +64,6 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        """The receiver's URL."""
+        """The receiver's URL (any path reaches it)."""
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/hook"
