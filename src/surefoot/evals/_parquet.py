@@ -9,11 +9,11 @@ plain text, structs are dicts and lists are lists, so a pandas or Spark export r
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from surefoot.core.errors import ConfigError, InvalidInput
+from surefoot.core._optional import parquet_modules
+from surefoot.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -30,15 +30,7 @@ def pyarrow() -> tuple[Any, Any]:
     Raises:
         ConfigError: pyarrow is not installed, naming the extra that brings it.
     """
-    try:
-        pa = importlib.import_module("pyarrow")
-        pq = importlib.import_module("pyarrow.parquet")
-    except ImportError as exc:
-        raise ConfigError(
-            "reading or writing Parquet needs pyarrow, which is not installed",
-            hint="pip install 'surefoot[parquet]', or use .jsonl instead",
-        ) from exc
-    return pa, pq
+    return parquet_modules("reading or writing Parquet", ".jsonl")
 
 
 def write_parquet_rows(

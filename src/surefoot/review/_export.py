@@ -5,11 +5,11 @@ Parquet needs pyarrow (``pip install 'surefoot[parquet]'``); it is imported only
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
-from surefoot.core.errors import ConfigError, InvalidInput
+from surefoot.core._optional import parquet_modules
+from surefoot.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -103,18 +103,6 @@ def write_chat_jsonl(cases: Iterable[Case], out: TextIO) -> tuple[int, int]:
     return written, skipped
 
 
-def _pyarrow() -> tuple[Any, Any]:
-    try:
-        pa = importlib.import_module("pyarrow")
-        pq = importlib.import_module("pyarrow.parquet")
-    except ImportError as exc:
-        raise ConfigError(
-            "exporting Parquet needs pyarrow, which is not installed",
-            hint="pip install 'surefoot[parquet]', or export JSON lines instead",
-        ) from exc
-    return pa, pq
-
-
 def write_parquet(cases: Iterable[Case], path: Path) -> int:
     """Write the cases to a Parquet file; returns how many.
 
@@ -126,7 +114,7 @@ def write_parquet(cases: Iterable[Case], path: Path) -> int:
         ConfigError: pyarrow is not installed.
         InvalidInput: the file cannot be written.
     """
-    pa, pq = _pyarrow()
+    pa, pq = parquet_modules("exporting Parquet", "JSON lines")
     rows = [case_row(c) for c in cases]
     schema = pa.schema(
         [
