@@ -14,15 +14,13 @@ mean-pooled to one vector per text, and yields its base URL the same way.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from surefoot.testing import FaultServer
+from surefoot.testing._llama import llama_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "model-server.sh"
@@ -33,27 +31,6 @@ def _script(command: str) -> Path:
     return Path(
         subprocess.run([SCRIPT, command], check=True, capture_output=True, text=True).stdout.strip()
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60.0
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"model server exited with {process.returncode}: {log.read_text()[-2000:]}"
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=1.0):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"model server not ready after 60 s; see {log}")
 
 
 @pytest.fixture(name="fault_server")
@@ -71,25 +48,9 @@ def _llama_server(tmp_path_factory: pytest.TempPathFactory, name: str, *extra: s
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI is set, so this is an error)")
         pytest.skip(reason)
-    port = _free_port()
     log = tmp_path_factory.mktemp(name) / "server.log"
-    command = [
-        str(python), "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-        "--port", str(port), "--n_threads", "2", "--model_alias", MODEL_ID, *extra,
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_ready(url, process, log)
+    with llama_server(python, model, MODEL_ID, *extra, log=log, ready_s=60) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(name="model_server", scope="session")

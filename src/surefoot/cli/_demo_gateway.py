@@ -10,12 +10,10 @@ table shows what the gateway contained. Every process it starts is stopped befor
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +24,7 @@ from rich.table import Table
 from surefoot.core import Settings
 from surefoot.server import create_app
 from surefoot.testing import Fault, FaultServer
+from surefoot.testing._llama import free_port, llama_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -137,24 +136,8 @@ def _local_model() -> Iterator[tuple[str, bool]]:
         with FaultServer(seed=5) as stand_in:
             yield stand_in.base_url, False
         return
-    port = _free_port()
-    command = [
-        str(python), "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-        "--port", str(port), "--n_threads", "2", "--chat_format", "gemma",
-        "--model_alias", LOCAL_MODEL,
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/v1"
-        _wait_ready(url, process)
+    with llama_server(python, model, LOCAL_MODEL, "--chat_format", "gemma") as url:
         yield url, True
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _script(command: str) -> Path | None:
@@ -163,25 +146,6 @@ def _script(command: str) -> Path | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return Path(out.stdout.strip())
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30.0
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the local model server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=1.0):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the local model server was not ready after 30 s")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -203,7 +167,7 @@ def _gateway(local_url: str, hosted_url: str, store_dir: Path) -> Iterator[str]:
         server={"auth": "off"},
         models=models,
     )
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
