@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -21,6 +20,7 @@ from surefoot.core import (
     IncidentRecord,
     IncidentState,
     Settings,
+    plain_dict,
 )
 from surefoot.store import IncidentStore, MonitorStore, Store
 
@@ -28,11 +28,6 @@ incidents_app = typer.Typer(help="Incidents: grouped alerts with runbook and tim
 app.add_typer(incidents_app, name="incidents", no_args_is_help=True)
 
 ByOption = Annotated[str | None, typer.Option("--by", help="Who acts (default: the current user).")]
-
-
-def _plain(record: Any) -> dict[str, Any]:
-    data = asdict(record)
-    return {k: v.value if hasattr(v, "value") else v for k, v in data.items()}
 
 
 def _open(settings: Settings) -> Store:
@@ -53,7 +48,7 @@ def list_cmd(
         found = [i for i in found if i.state is not IncidentState.RESOLVED]
     if as_json:
         for incident in found:
-            typer.echo(json.dumps(_plain(incident)))
+            typer.echo(json.dumps(plain_dict(incident)))
         return
     if not found:
         console.print("no open incidents" if not show_all else "no incidents")
@@ -81,10 +76,10 @@ def show_cmd(
         timeline = incidents.timeline(incident_id)
         deliveries = incidents.deliveries(incident_id)
     if as_json:
-        document = _plain(incident) | {
-            "alerts": [_plain(a) for a in alerts],
-            "timeline": [_plain(e) for e in timeline],
-            "deliveries": [_plain(d) for d in deliveries],
+        document = plain_dict(incident) | {
+            "alerts": [plain_dict(a) for a in alerts],
+            "timeline": [plain_dict(e) for e in timeline],
+            "deliveries": [plain_dict(d) for d in deliveries],
         }
         typer.echo(json.dumps(document))
         return

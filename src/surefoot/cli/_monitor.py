@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from surefoot.cli._app import app, console, state_of
 from surefoot.cli._time import format_ns, parse_duration_s
-from surefoot.core import AlertRecord, AlertState, CheckRecord, Settings
+from surefoot.core import AlertState, Settings, plain_dict
 from surefoot.monitor import (
     IncidentPolicy,
     Monitor,
@@ -29,11 +28,6 @@ from surefoot.store import IncidentStore, MonitorStore, Store
 
 monitor_app = typer.Typer(help="Evaluate monitors and inspect alerts.", no_args_is_help=True)
 app.add_typer(monitor_app, name="monitor")
-
-
-def _json(record: CheckRecord | AlertRecord) -> dict[str, Any]:
-    data = asdict(record)
-    return {k: v.value if hasattr(v, "value") else v for k, v in data.items()}
 
 
 def _open(settings: Settings) -> Store:
@@ -126,7 +120,7 @@ def _schedule(
 def _print_outcomes(outcomes: list[Outcome], *, as_json: bool, quiet_empty: bool = False) -> None:
     if as_json:
         for outcome in outcomes:
-            typer.echo(json.dumps(_json(outcome.check)))
+            typer.echo(json.dumps(plain_dict(outcome.check)))
         return
     if quiet_empty and not outcomes:
         return
@@ -158,7 +152,7 @@ def status_cmd(
         alerts = MonitorStore(store.engine).alerts(None if show_all else AlertState.FIRING, limit)
     if as_json:
         for alert in alerts:
-            typer.echo(json.dumps(_json(alert)))
+            typer.echo(json.dumps(plain_dict(alert)))
         return
     if not alerts:
         console.print("no alerts firing" if not show_all else "no alerts")

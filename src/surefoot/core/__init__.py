@@ -35,6 +35,7 @@ from surefoot.core._monitor_records import (
     IncidentState,
     ProfileWindowRecord,
     Severity,
+    plain_dict,
 )
 from surefoot.core._protocols import SpanSink
 from surefoot.core._records import (
@@ -161,5 +162,6 @@ __all__ = [
     "new_id",
     "new_span_id",
     "new_trace_id",
+    "plain_dict",
     "semconv",
 ]

@@ -7,7 +7,8 @@ store; every alert carries the windows and example trace ids that caused it.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 __all__ = [
     "AlertRecord",
@@ -22,6 +23,7 @@ __all__ = [
     "IncidentState",
     "ProfileWindowRecord",
     "Severity",
+    "plain_dict",
 ]
 
 
@@ -186,3 +188,8 @@ class ProfileWindowRecord:
     n: int
     trace_ids: tuple[str, ...]
     updated_ns: int
+
+
+def plain_dict(record: Any) -> dict[str, Any]:
+    """A monitoring record as a JSON-ready dict: its enum fields become their values."""
+    return {k: v.value if hasattr(v, "value") else v for k, v in asdict(record).items()}

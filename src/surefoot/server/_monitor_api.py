@@ -7,13 +7,12 @@ on the window grid of ``monitoring.profile_window_s``.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from surefoot.core import AlertState, IncidentState, InvalidInput
+from surefoot.core import AlertState, IncidentState, InvalidInput, plain_dict
 from surefoot.monitor import ProfileWriter
 from surefoot.server._auth import Scope, require_scope
 from surefoot.server._errors import ApiError, error_responses
@@ -90,10 +89,6 @@ class RecordsOut(BaseModel):
     windows: list[WindowOut]
 
 
-def _plain(record: Any) -> dict[str, Any]:
-    return {k: v.value if hasattr(v, "value") else v for k, v in asdict(record).items()}
-
-
 @router.post(
     "/monitor/records", tags=["monitor"], dependencies=_INGEST, summary="Log records of a source"
 )
@@ -125,7 +120,7 @@ def list_alerts(
 ) -> dict[str, list[dict[str, Any]]]:
     """Alerts, most recently updated first, optionally in one state."""
     alerts = MonitorStore(state.require_store().engine).alerts(alert_state, limit)
-    return {"alerts": [_plain(a) for a in alerts]}
+    return {"alerts": [plain_dict(a) for a in alerts]}
 
 
 @router.get("/incidents", tags=["monitor"], dependencies=_READ, summary="List incidents")
@@ -136,7 +131,7 @@ def list_incidents(
 ) -> dict[str, list[dict[str, Any]]]:
     """Incidents, most recently opened first, optionally in one state."""
     incidents = IncidentStore(state.require_store().engine).incidents(incident_state, limit)
-    return {"incidents": [_plain(i) for i in incidents]}
+    return {"incidents": [plain_dict(i) for i in incidents]}
 
 
 @router.get(
@@ -155,8 +150,8 @@ def get_incident(state: State, incident_id: IncidentId) -> dict[str, Any]:
     except InvalidInput as exc:
         raise ApiError(404, str(exc), code="incident_not_found") from exc
     alerts = MonitorStore(engine).alerts(alert_ids=incident.alert_ids)
-    return _plain(incident) | {
-        "alerts": [_plain(a) for a in alerts],
-        "timeline": [_plain(e) for e in incidents.timeline(incident_id)],
-        "deliveries": [_plain(d) for d in incidents.deliveries(incident_id)],
+    return plain_dict(incident) | {
+        "alerts": [plain_dict(a) for a in alerts],
+        "timeline": [plain_dict(e) for e in incidents.timeline(incident_id)],
+        "deliveries": [plain_dict(d) for d in incidents.deliveries(incident_id)],
     }
