@@ -204,38 +204,31 @@ def translate_http_error(
     :func:`map_provider_errors`.
     """
     after = f" after {progress()}" if progress is not None else ""
-    if isinstance(exc, httpx.HTTPError):
-        return _translate(exc, provider, after)
-    return _translate_core(exc, provider, after)
+    return _translate(exc, provider, after)
 
 
-def _translate_core(exc: Exception, provider: str, after: str) -> ProviderError:
-    # The same mapping as for httpx, whose exceptions wrap these one to one.
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpcore.TimeoutException):
-        return ProviderTimeout(
-            f"{provider!r} did not answer in time{after}: {detail}", provider=provider
-        )
-    if isinstance(exc, httpcore.ConnectError):
-        return ProviderUnavailable(f"cannot connect to {provider!r}: {detail}", provider=provider)
-    if isinstance(exc, httpcore.RemoteProtocolError | httpcore.NetworkError):
-        return ProviderUnavailable(
-            f"connection to {provider!r} broke{after}: {detail}", provider=provider
-        )
-    return ProviderError(f"request to {provider!r} failed{after}: {detail}", provider=provider)
+# httpx wraps httpcore's exceptions one to one, so each kind lists both libraries' classes.
+_TIMEOUT = (httpx.TimeoutException, httpcore.TimeoutException)
+_CONNECT = (httpx.ConnectError, httpcore.ConnectError)
+_BROKEN = (
+    httpx.RemoteProtocolError,
+    httpx.NetworkError,
+    httpcore.RemoteProtocolError,
+    httpcore.NetworkError,
+)
 
 
-def _translate(exc: httpx.HTTPError, provider: str, after: str) -> ProviderError:
+def _translate(exc: Exception, provider: str, after: str) -> ProviderError:
     # We want to map to the most specific error we can find; order matters (ConnectTimeout is a
     # timeout first, ConnectError is a network error too).
     detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, _TIMEOUT):
         return ProviderTimeout(
             f"{provider!r} did not answer in time{after}: {detail}", provider=provider
         )
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, _CONNECT):
         return ProviderUnavailable(f"cannot connect to {provider!r}: {detail}", provider=provider)
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.NetworkError):
+    if isinstance(exc, _BROKEN):
         return ProviderUnavailable(
             f"connection to {provider!r} broke{after}: {detail}", provider=provider
         )
