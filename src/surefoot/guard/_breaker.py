@@ -23,6 +23,8 @@ class BreakerState(enum.StrEnum):
     HALF_OPEN = "half_open"
 
 
+_Change = tuple["BreakerState", "BreakerState"]
+
 BreakerListener = Callable[["CircuitBreaker", BreakerState, BreakerState], None]
 """Called as ``listener(breaker, old_state, new_state)`` after every state change."""
 
@@ -141,29 +143,34 @@ class CircuitBreaker:
 
     def record_success(self, duration_s: float = 0.0) -> None:
         """Record a call that succeeded in ``duration_s`` (it may still count as slow)."""
-        self._record(failed=False, duration_s=duration_s)
+        self._record(False, duration_s)
 
     def record_failure(self, duration_s: float = 0.0) -> None:
         """Record a call that failed."""
-        self._record(failed=True, duration_s=duration_s)
+        self._record(True, duration_s)
 
     def add_listener(self, listener: BreakerListener) -> None:
         """Call ``listener(breaker, old, new)`` after every state change."""
         self.listeners.append(listener)
 
-    def _record(self, *, failed: bool, duration_s: float) -> None:
+    def _record(self, failed: bool, duration_s: float) -> None:
         slow = duration_s >= self.slow_call_s
+        change = None
         with self._lock:
-            state, change = self._advance()
-            if state is BreakerState.HALF_OPEN:
-                later = self._settle_probe(failed=failed or slow)
-            elif state is BreakerState.CLOSED:
-                later = self._fill_window(failed=failed, slow=slow)
+            if self._state is BreakerState.CLOSED:  # nearly every call: nothing to advance
+                later = self._fill_window(failed, slow)
             else:
-                later = None  # a call admitted before the breaker opened: already judged
+                state, change = self._advance()
+                later = self._settle(state, failed or slow)
         if change is not None or later is not None:
             self._notify(change)
             self._notify(later)
+
+    def _settle(self, state: BreakerState, failed: bool) -> _Change | None:
+        # Only an open breaker gets here, and _advance turns it half-open at most.
+        if state is BreakerState.HALF_OPEN:
+            return self._settle_probe(failed=failed)
+        return None  # a call admitted before the breaker opened: already judged
 
     def _settle_probe(self, *, failed: bool) -> tuple[BreakerState, BreakerState] | None:
         self._probes_in_flight = max(self._probes_in_flight - 1, 0)
@@ -177,7 +184,7 @@ class CircuitBreaker:
             return self._move(BreakerState.CLOSED)
         return None
 
-    def _fill_window(self, *, failed: bool, slow: bool) -> tuple[BreakerState, BreakerState] | None:
+    def _fill_window(self, failed: bool, slow: bool) -> tuple[BreakerState, BreakerState] | None:
         now_s = self.clock.monotonic()
         window = self._window
         if len(window) == self.window_size:
@@ -185,7 +192,8 @@ class CircuitBreaker:
         window.append((now_s, failed, slow))
         self._failures += failed
         self._slows += slow
-        while window and window[0][0] <= now_s - self.window_s:
+        oldest_s = now_s - self.window_s
+        while window and window[0][0] <= oldest_s:
             self._forget()
         total = len(window)
         if total < self.min_calls:

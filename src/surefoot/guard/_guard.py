@@ -155,6 +155,9 @@ class Guard:
     ) -> GuardResult:
         """Async twin of :meth:`complete`."""
         core = self._run(request, key, passages, passage_scores, streamed=False)
+        if not _trace.recording():
+            finish = await _drive.arun(core, self.clock)
+            return self._finish(_trace.NOOP_SPAN, core, request, finish)
         with _trace.guard_span(self.name, request) as span:
             finish = await _drive.arun(core, self.clock)
             return self._finish(span, core, request, finish)

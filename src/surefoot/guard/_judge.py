@@ -23,7 +23,7 @@ _log = logging.getLogger("surefoot.guard")
 VerdictKind = Literal["serve", "caveat", "next", "reask", "escalate", "refuse", "raise"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built on every request: a frozen init costs three times more
 class Verdict:
     """What to do with an answer.
 

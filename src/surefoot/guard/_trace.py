@@ -32,9 +32,9 @@ Span = tracing.Span
 NOOP_SPAN: Span = tracing.NoopSpan()  # stands in for the span while tracing is off
 
 
-def recording() -> bool:
-    """Whether spans record now; when not, callers may skip opening them at all."""
-    return tracing.is_initialised()
+# Whether spans record now; when not, callers may skip opening them at all. The function
+# itself, not a wrapper: it is asked twice per guarded call.
+recording = tracing.is_initialised
 
 
 def guard_span(name: str, request: ChatRequest) -> Span:

@@ -16,6 +16,7 @@ A pin must name an exact version. Aliases that float are refused unless ``allow_
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from dataclasses import dataclass
@@ -204,11 +205,27 @@ class PinTracker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last: dict[str, tuple[str, str | None]] = {}
+        # Per pin object, the check a response that changes nothing gets, and the key it was
+        # made under: nearly every response repeats the previous one exactly.
+        self._steady: dict[ModelRef | str, tuple[PinCheck, str]] = {}
         self._mismatches = 0
         self._changes = 0
 
     def check(self, pin: ModelRef | str, served_model: str, fingerprint: str | None) -> PinCheck:
         """Check one response against ``pin`` and remember what was served."""
+        steady = self._steady.get(pin)
+        if (
+            steady is not None
+            and steady[0].served_model == served_model
+            and steady[0].fingerprint == fingerprint
+        ):
+            # The same served id and fingerprint as the last response for this pin: the full
+            # check would find nothing changed and return this (tests/providers/
+            # test_pin_tracker.py holds the two paths equal).
+            with self._lock:
+                if self._steady.get(pin) is steady:
+                    self._mismatches += not steady[0].matches
+                    return steady[0]
         key = str(pin)
         with self._lock:
             last_served, last_fp = self._last.get(key, (None, None))
@@ -218,7 +235,17 @@ class PinTracker:
             self._last[key] = (served_model, fingerprint or last_fp)
             self._mismatches += not result.matches
             self._changes += result.fingerprint_changed or result.served_changed
+            self._remember(pin, key, result)
         return result
+
+    def _remember(self, pin: ModelRef | str, key: str, result: PinCheck) -> None:
+        # Other pin objects spelled the same share the key's history, which just moved on.
+        stale = [p for p, (_, k) in self._steady.items() if k == key or len(self._steady) > 256]
+        for p in stale:
+            del self._steady[p]
+        if result.fingerprint_changed or result.served_changed:
+            result = dataclasses.replace(result, fingerprint_changed=False, served_changed=False)
+        self._steady[pin] = (result, key)
 
     @property
     def mismatches(self) -> int:

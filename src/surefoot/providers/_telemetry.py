@@ -34,9 +34,9 @@ __all__ = [
 ]
 
 
-def recording() -> bool:
-    """Whether calls are traced now; when not, :func:`check_untraced` replaces the span."""
-    return tracing.is_initialised()
+# Whether calls are traced now; when not, check_untraced() replaces the span. The function
+# itself, not a wrapper: it is asked on every call.
+recording = tracing.is_initialised
 
 
 def check_untraced(provider: Provider, request: ChatRequest, response: ChatResponse) -> PinCheck:
@@ -192,6 +192,9 @@ def _output(response: ChatResponse) -> Any:
 
 
 def _raise_if_filtered(provider: str, response: ChatResponse) -> None:
+    for choice in response.choices:
+        if choice.finish_reason != "content_filter" and choice.refusal is None:
+            return  # one answered choice is enough: the usual case stops at the first
     filtered = [
         c for c in response.choices if c.finish_reason == "content_filter" or c.refusal is not None
     ]
