@@ -7,7 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -19,6 +21,9 @@ from surefoot.core.config import ServerSettings
 from surefoot.server import check_exposure
 from surefoot.store import ApiKeys, ApiKeyScope, Store
 from surefoot.testing import FaultServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SUREFOOT = Path(sys.executable).parent / "surefoot"
 
@@ -58,34 +63,11 @@ def _free_port() -> int:
 def test_serve_answers_on_loopback(store_url: str, store: Store, tmp_path: Path) -> None:
     """`surefoot serve` in its own process answers /healthz and checks keys once one exists."""
     _, key = ApiKeys(store.engine).create("ci", [ApiKeyScope.READ])
-    port = _free_port()
-    env = {**os.environ, "SUREFOOT_STORE__URL": store_url}
-    log = tmp_path / "serve.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [str(SUREFOOT), "serve", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                assert httpx.get(f"{url}/healthz").status_code == 200
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+    with _serving(tmp_path, {"SUREFOOT_STORE__URL": store_url}) as url:
+        assert httpx.get(f"{url}/healthz").status_code == 200
         assert httpx.get(f"{url}/api/v1/traces").status_code == 401
         ok = httpx.get(f"{url}/api/v1/traces", headers={"Authorization": f"Bearer {key}"})
         assert ok.status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_serve_refuses_a_misconfigured_model_alias(store_url: str) -> None:
@@ -101,35 +83,69 @@ def test_serve_refuses_a_misconfigured_model_alias(store_url: str) -> None:
 @pytest.mark.slow
 def test_serve_builds_the_gateway_from_the_config_file(store_url: str, tmp_path: Path) -> None:
     """`surefoot serve` serves the [models.*] aliases, the key read from the named variable."""
-    port = _free_port()
     with FaultServer() as upstream:
         (tmp_path / "surefoot.toml").write_text(
             f'[models.chat]\nmodel = "gpt-4o-mini"\nbase_url = "{upstream.base_url}"\n'
             'api_key_env = "UPSTREAM_KEY"\n'
         )
-        env = {**os.environ, "SUREFOOT_STORE__URL": store_url, "UPSTREAM_KEY": "sk-from-env"}
-        process = subprocess.Popen(
-            [str(SUREFOOT), "serve", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    models = httpx.get(f"{url}/v1/models").json()
-                    break
-                except httpx.TransportError:
-                    assert process.poll() is None and time.monotonic() < deadline
-                    time.sleep(0.05)
+        env = {"SUREFOOT_STORE__URL": store_url, "UPSTREAM_KEY": "sk-from-env"}
+        with _serving(tmp_path, env) as url:
+            models = httpx.get(f"{url}/v1/models").json()
             body = {"model": "chat", "messages": [{"role": "user", "content": "hi"}]}
             answer = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=10)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
         assert [m["id"] for m in models["data"]] == ["chat"]
         assert answer.json()["choices"][0]["message"]["content"] == "echo: hi"
         assert "authorization" in upstream.requests[0].headers  # masked by the fault server
+
+
+@contextmanager
+def _serving(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
+    """`surefoot serve` in its own process, from ``tmp_path``; yields its URL once it answers."""
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [str(SUREFOOT), "serve", "--port", str(port)],
+            env={**os.environ, **env},
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{url}/healthz")
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_serve_records_every_gateway_request_as_a_trace(store_url: str, tmp_path: Path) -> None:
+    """A request through `surefoot serve`'s gateway is stored as a trace: the id in its
+    x-surefoot-trace-id header names the guard span with the decision and the model call."""
+    with FaultServer() as upstream:
+        (tmp_path / "surefoot.toml").write_text(
+            f'[models.chat]\nmodel = "m-1"\nbase_url = "{upstream.base_url}"\n'
+        )
+        with _serving(tmp_path, {"SUREFOOT_STORE__URL": store_url}) as url:
+            body = {"model": "chat", "messages": [{"role": "user", "content": "hi"}]}
+            answer = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=10)
+            trace_id = answer.headers["x-surefoot-trace-id"]
+            deadline = time.monotonic() + 10
+            while (trace := httpx.get(f"{url}/api/v1/traces/{trace_id}")).status_code == 404:
+                assert time.monotonic() < deadline, "the trace never reached the store"
+                time.sleep(0.1)
+    spans = trace.json()["spans"]
+    kinds = {span["kind"] for span in spans}
+    assert {"guard", "llm"} <= kinds
+    guard = next(span for span in spans if span["kind"] == "guard")
+    assert guard["attributes"]["surefoot.decision.status"] == "serve"

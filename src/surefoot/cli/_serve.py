@@ -6,11 +6,10 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from surefoot.cli._app import app, err_console, state_of
 from surefoot.core import mask_url
-from surefoot.server import build_gateway, check_exposure, create_app
+from surefoot.server import build_gateway, check_exposure, create_app, run_server
 from surefoot.store import ApiKeys, Store
 
 
@@ -25,6 +24,8 @@ def serve_cmd(
     ] = None,
 ) -> None:
     """Serve OTLP ingest, the REST API, /metrics and the gateway until interrupted.
+
+    Every gateway request is traced into the store (tracing.enabled = false turns it off).
 
     The gateway serves the models.<alias> tables of surefoot.toml; without any, it is off.
     Refuses to start when the bind would expose unauthenticated endpoints to the network, or
@@ -46,11 +47,6 @@ def serve_cmd(
         )
         if gateway is not None:
             err_console.print(f"gateway models: {', '.join(gateway.aliases)}")
-        uvicorn.run(
-            create_app(settings, store=store, gateway=gateway),
-            host=settings.server.host,
-            port=settings.server.port,
-            log_level=settings.log_level.lower(),
-        )
+        run_server(create_app(settings, store=store, gateway=gateway), settings)
     finally:
         store.close()

@@ -1,13 +1,15 @@
 """The API server: OTLP/HTTP trace ingest, the REST API, Prometheus metrics, API keys
 and the OpenAI-compatible gateway (chat completions, embeddings, models).
 
-Build it with :func:`create_app` and serve it with uvicorn, or run ``surefoot serve``.
+Build it with :func:`create_app` and serve it with :func:`run_server` (traces recorded, as
+``surefoot serve`` does) or any ASGI server.
 """
 
 from surefoot.server._aliases import MAX_FALLBACK_DEPTH, Gateway, build_gateway, fallback_chain
 from surefoot.server._app import create_app
 from surefoot.server._auth import Authenticator, Scope, check_exposure, require_scope
 from surefoot.server._errors import ApiError, ErrorDetail, ErrorResponse
+from surefoot.server._run import run_server
 
 __all__ = [
     "MAX_FALLBACK_DEPTH",
@@ -22,4 +24,5 @@ __all__ = [
     "create_app",
     "fallback_chain",
     "require_scope",
+    "run_server",
 ]
