@@ -7,6 +7,8 @@ Candidates, all against the same upstream (a FaultServer without faults, in its 
 over keep-alive connections with TCP_NODELAY, all sending the same JSON body and decoding the
 JSON answer:
 
+* ``openai SDK``: the official ``openai`` client's ``chat.completions.create`` (retries off),
+  the raw call most applications make today;
 * ``raw httpx``: ``httpx.Client.post`` plus ``json.loads``, what most people would write;
 * ``raw client``: the same through httpcore's pool, the client the provider uses: this is
   the "raw client call" the guard's overhead is measured against;
@@ -40,6 +42,7 @@ from typing import TYPE_CHECKING
 
 import httpcore
 import httpx
+import openai
 import pybreaker
 import tenacity
 
@@ -56,16 +59,20 @@ from surefoot.providers import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from openai.types.chat import ChatCompletionMessageParam
+
 REQUEST = ChatRequest(model="m-1", messages=[{"role": "user", "content": "ping"}], timeout_s=5.0)
 PIN = ModelRef.parse("m-1", allow_floating=True)
 # What the guard sends for REQUEST on its first attempt: the pinned model, the upstream's timeout.
 SENT = dataclasses.replace(REQUEST, model=PIN.model, pin=PIN, timeout_s=5.0)
 BODY = {"model": "m-1", "messages": [{"role": "user", "content": "ping"}]}
+SDK_MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "ping"}]
 HEADERS = [("content-type", "application/json"), ("accept", "application/json")]
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 TIMEOUTS = {"timeout": {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0}}
 
 LABELS = {
+    "sdk": "openai SDK create",
     "httpx": "raw httpx post",
     "raw": "raw client (httpcore)",
     "provider": "provider call",
@@ -147,6 +154,10 @@ def _http_candidates(base_url: str, provider: Provider) -> tuple[Candidates, Cal
     hx = httpx.Client(transport=httpx.HTTPTransport(socket_options=NODELAY))
     pool = httpcore.ConnectionPool(socket_options=NODELAY)
     guard = Guard([Upstream(provider, model="m-1", timeout_s=5.0)], deadline_s=30.0)
+    sdk = openai.OpenAI(base_url=base_url, api_key="sk-bench", max_retries=0)
+
+    def raw_sdk() -> object:
+        return sdk.chat.completions.create(model="m-1", messages=SDK_MESSAGES, timeout=5.0)
 
     def raw_httpx() -> object:
         body = json.dumps(BODY).encode()
@@ -158,6 +169,7 @@ def _http_candidates(base_url: str, provider: Provider) -> tuple[Candidates, Cal
         return json.loads(response.content)
 
     candidates: Candidates = {
+        "sdk": raw_sdk,
         "httpx": raw_httpx,
         "raw": raw_core,
         "provider": lambda: provider.complete(SENT),
@@ -166,6 +178,7 @@ def _http_candidates(base_url: str, provider: Provider) -> tuple[Candidates, Cal
     }
 
     def close() -> None:
+        sdk.close()
         hx.close()
         pool.close()
 
