@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.tracing.strategies import emails, luhn_numbers, non_luhn_numbers, secrets, words
 
 from surefoot import tracing
 from surefoot.core import ErrorInfo, SpanRecord, semconv
 from surefoot.tracing import RedactPII, RedactSecrets, luhn_valid
+from surefoot.tracing._redact import _PII, _SECRETS, _pii_sub, _secret_sub
 
 
 def record(**fields) -> SpanRecord:
@@ -120,3 +122,41 @@ def test_redaction_can_be_turned_off(settings_factory, sink) -> None:
         pass
     assert tracing.flush()
     assert sink.spans[0].input == "a@b.io"
+
+
+_MARKERS = st.sampled_from(
+    [
+        "Bearer", "BASIC", "sk-", "AKIA", "ASIA", "ghp_", "github_pat_", "xoxb-", "AIza",
+        "api_key", "API-KEY", "apikey", "Token", "my_secret", "PASSWORD", "pwd", "paſſword",
+        "api_\u212aey", "@", "+", "(", "4111 1111", "0123", "55",
+    ]
+)  # fmt: skip
+_GLUE = st.sampled_from(["=", ": ", " ", "", "-", "'='", "@", "."])
+_VALUES = st.sampled_from(
+    [
+        "abcdefghijklmnopqrstuvwxyz0123456789", "ABCDEFGHIJ0123456789", "mail.org",
+        "4111111111111111", "+14155552671", "415 555 2671",
+    ]
+)  # fmt: skip
+_SHAPED = st.tuples(st.sampled_from(["", " ", "x", "_"]), _MARKERS, _GLUE, _VALUES)
+_TEXTS = st.lists(_SHAPED.map("".join) | st.text(max_size=8), min_size=1, max_size=3).map(" ".join)
+
+
+@settings(max_examples=500)
+@given(_TEXTS)
+def test_the_secret_screen_never_skips_text_the_pattern_would_mask(text: str) -> None:
+    """Whatever the text, screened redaction of secrets equals running the pattern on it."""
+    screened, direct = set[str](), set[str]()
+    masked = RedactSecrets()._text(text, screened)
+    assert masked == _SECRETS.sub(lambda m: _secret_sub(m, direct), text)
+    assert screened == direct
+
+
+@settings(max_examples=500)
+@given(_TEXTS)
+def test_the_pii_screen_never_skips_text_the_pattern_would_mask(text: str) -> None:
+    """Whatever the text, screened redaction of personal data equals running the pattern."""
+    screened, direct = set[str](), set[str]()
+    masked = RedactPII()._text(text, screened)
+    assert masked == _PII.sub(lambda m: _pii_sub(m, direct), text)
+    assert screened == direct

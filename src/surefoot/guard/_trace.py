@@ -41,7 +41,7 @@ def guard_span(name: str, request: ChatRequest) -> Span:
     """The ``guard`` span of one request (input: its messages); enter it with ``with``."""
     span = tracing.span(name, kind=SpanKind.GUARD)
     if span.is_recording:
-        span.set_input([dict(m) for m in request.messages])
+        span.set_input(request.messages)  # set_input takes a JSON-safe copy at once
     return span
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from surefoot import tracing
 from surefoot.core import semconv as sc
@@ -11,7 +10,7 @@ from surefoot.core._records import SpanKind
 from surefoot.core.errors import ContentFiltered
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from types import TracebackType
 
     from surefoot.providers._base import Provider
     from surefoot.providers._pins import PinCheck
@@ -53,15 +52,36 @@ def check_untraced(provider: Provider, request: ChatRequest, response: ChatRespo
     return check
 
 
-class ChatCall:
-    """The span of one chat call; :meth:`finish` records the response on it."""
+class _SpanCall:
+    """A provider call's span as a context manager: entering enters the span, leaving ends it
+    (recording an escaping error). A class, not a generator-based context manager: this runs
+    on every traced model call, and the generator machinery cost as much as the span."""
 
     __slots__ = ("_provider", "_request", "_span")
 
-    def __init__(self, span: Span, provider: Provider, request: ChatRequest) -> None:
+    def __init__(self, span: Span, provider: Provider, request: Any) -> None:
         self._span = span
         self._provider = provider
         self._request = request
+
+    def __enter__(self) -> Self:
+        self._span.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._span.__exit__(exc_type, exc, tb)
+
+
+class ChatCall(_SpanCall):
+    """The span of one chat call; :meth:`finish` records the response on it."""
+
+    __slots__ = ()
+    _request: ChatRequest
 
     def finish(self, response: ChatResponse) -> PinCheck:
         """Record the response and its pin check; raise if every choice was filtered.
@@ -82,15 +102,11 @@ class ChatCall:
         return check
 
 
-class EmbeddingCall:
+class EmbeddingCall(_SpanCall):
     """The span of one embedding call."""
 
-    __slots__ = ("_provider", "_request", "_span")
-
-    def __init__(self, span: Span, provider: Provider, request: EmbeddingRequest) -> None:
-        self._span = span
-        self._provider = provider
-        self._request = request
+    __slots__ = ()
+    _request: EmbeddingRequest
 
     def finish(self, response: EmbeddingResponse) -> PinCheck:
         """Record the served model, usage and vector count."""
@@ -100,11 +116,8 @@ class EmbeddingCall:
         return check
 
 
-@contextmanager
-def chat_call(
-    provider: Provider, request: ChatRequest, *, streaming: bool = False
-) -> Iterator[ChatCall]:
-    """Open the ``llm`` span of one chat call; the prompt is its input."""
+def chat_call(provider: Provider, request: ChatRequest, *, streaming: bool = False) -> ChatCall:
+    """The ``llm`` span of one chat call, to enter with ``with``; the prompt is its input."""
     attributes: dict[str, Any] = {
         sc.GEN_AI_OPERATION_NAME: "chat",
         sc.GEN_AI_PROVIDER_NAME: provider.name,
@@ -121,31 +134,29 @@ def chat_call(
     attributes.update({k: v for k, v in asked.items() if v is not None})
     if streaming:
         attributes[sc.SF_STREAMING] = True
-    with tracing.span(
-        f"chat {request.model}",
-        kind=SpanKind.LLM,
-        attributes=attributes,
-        input=[dict(m) for m in request.messages],
-    ) as span:
-        yield ChatCall(span, provider, request)
+    # The messages as they are: the span takes a JSON-safe copy of its input at once.
+    span = tracing.span(
+        f"chat {request.model}", kind=SpanKind.LLM, attributes=attributes, input=request.messages
+    )
+    return ChatCall(span, provider, request)
 
 
-@contextmanager
-def embedding_call(provider: Provider, request: EmbeddingRequest) -> Iterator[EmbeddingCall]:
-    """Open the ``embedding`` span of one embedding call; the texts are its input."""
+def embedding_call(provider: Provider, request: EmbeddingRequest) -> EmbeddingCall:
+    """The ``embedding`` span of one embedding call, to enter with ``with``; the texts are its
+    input."""
     attributes = {
         sc.GEN_AI_OPERATION_NAME: "embeddings",
         sc.GEN_AI_PROVIDER_NAME: provider.name,
         sc.GEN_AI_REQUEST_MODEL: request.model,
         sc.SF_MODEL_PIN: str(request.pin or request.model),
     }
-    with tracing.span(
+    span = tracing.span(
         f"embeddings {request.model}",
         kind=SpanKind.EMBEDDING,
         attributes=attributes,
-        input=list(request.input),
-    ) as span:
-        yield EmbeddingCall(span, provider, request)
+        input=request.input,
+    )
+    return EmbeddingCall(span, provider, request)
 
 
 def _record_served(

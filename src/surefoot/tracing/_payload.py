@@ -48,6 +48,15 @@ def to_jsonable(value: Any, _depth: int = 0) -> JSONValue:
     if _depth >= _MAX_DEPTH:
         return "<max depth>"
     try:
+        # Plain dicts and lists first: chat messages are lists of dicts of strings, and the
+        # abstract-class checks in _convert cost more than the copy itself.
+        if kind is dict:
+            return {
+                k if type(k) is str else str(k): to_jsonable(v, _depth + 1)
+                for k, v in value.items()
+            }
+        if kind is list:
+            return [to_jsonable(v, _depth + 1) for v in value]
         return _convert(value, _depth + 1)
     except Exception:  # a hostile __repr__ or model_dump must not reach the host
         return f"<unrepresentable {kind.__qualname__}>"

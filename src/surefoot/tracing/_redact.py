@@ -7,12 +7,15 @@ without a match costs a single regex scan.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
 from surefoot.core import semconv
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from surefoot.core._records import JSONValue, SpanRecord
 
 __all__ = ["REDACTED", "RedactPII", "RedactSecrets", "luhn_valid"]
@@ -44,6 +47,30 @@ _PII = re.compile(
     r"|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4})(?![\w-]))"
 )
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+# Cheap tests that every match of the patterns above passes, so most text (prose without a
+# digit, an "@" or a secret's marker) skips the alternations, which cost a scan per branch.
+# tests/tracing/test_redaction.py holds each screen to its pattern with generated text.
+_SECRET_MARKERS = (
+    "bearer", "basic", "sk-", "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
+    "github_pat_", "xox", "aiza", "api", "token", "secret", "passw", "pwd",
+)  # fmt: skip
+_PII_MARKER = re.compile(r"[@0-9]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_key(key: str) -> bool:
+    # Keys repeat (attribute names, message fields): remembered, not searched on every span.
+    return _SECRET_KEY.search(key) is not None
+
+
+def _may_hold_secret(text: str) -> bool:
+    lowered = text.casefold()  # the patterns ignore case as re does: "ſ" is an "s"
+    return any(marker in lowered for marker in _SECRET_MARKERS)
+
+
+def _may_hold_pii(text: str) -> bool:
+    return _PII_MARKER.search(text) is not None
 
 
 def luhn_valid(digits: str) -> bool:
@@ -91,10 +118,13 @@ def _pii_sub(match: re.Match[str], found: set[str]) -> str:
 class _Redactor:
     """Applies one substitution to every string in a span, and masks secret-named keys."""
 
-    def __init__(self, pattern: re.Pattern[str], sub: Any, mask_keys: bool) -> None:
+    def __init__(
+        self, pattern: re.Pattern[str], sub: Any, mask_keys: bool, screen: Callable[[str], bool]
+    ) -> None:
         self._pattern = pattern
         self._sub = sub
         self._mask_keys = mask_keys
+        self._screen = screen
 
     def __call__(self, record: SpanRecord) -> SpanRecord:
         found: set[str] = set()
@@ -104,7 +134,7 @@ class _Redactor:
             record.output = self._walk(record.output, found)
         attrs = record.attributes
         for key, value in attrs.items():
-            if self._mask_keys and value is not None and _SECRET_KEY.search(key):
+            if self._mask_keys and value is not None and _is_secret_key(key):
                 attrs[key] = REDACTED
                 found.add("secret_attribute")
             elif type(value) is str or isinstance(value, list | dict):
@@ -124,7 +154,7 @@ class _Redactor:
         if isinstance(value, dict):
             out = {}
             for k, v in value.items():
-                if self._mask_keys and v is not None and _SECRET_KEY.search(k):
+                if self._mask_keys and v is not None and _is_secret_key(k):
                     found.add("secret_attribute")
                     out[k] = REDACTED
                 else:
@@ -135,7 +165,7 @@ class _Redactor:
         return value
 
     def _text(self, text: str, found: set[str]) -> str:
-        if len(text) < 8:  # nothing we mask is shorter
+        if len(text) < 8 or not self._screen(text):  # nothing we mask is shorter
             return text
         sub = self._sub
         return self._pattern.sub(lambda m: sub(m, found), text)
@@ -147,7 +177,7 @@ class RedactSecrets(_Redactor):
     ``key=value`` assignments of them in text."""
 
     def __init__(self) -> None:
-        super().__init__(_SECRETS, _secret_sub, mask_keys=True)
+        super().__init__(_SECRETS, _secret_sub, mask_keys=True, screen=_may_hold_secret)
 
     def __repr__(self) -> str:
         return "RedactSecrets()"
@@ -157,7 +187,7 @@ class RedactPII(_Redactor):
     """Mask email addresses, phone numbers, and card numbers that pass the Luhn check."""
 
     def __init__(self) -> None:
-        super().__init__(_PII, _pii_sub, mask_keys=False)
+        super().__init__(_PII, _pii_sub, mask_keys=False, screen=_may_hold_pii)
 
     def __repr__(self) -> str:
         return "RedactPII()"

@@ -7,7 +7,6 @@ span sees it as parent) and stays separate per thread. Until ``init()`` installs
 
 from __future__ import annotations
 
-import contextlib
 import traceback
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
@@ -161,10 +160,12 @@ class Span:
         token, self._token = self._token, None
         if token is None:
             return
-        # ValueError: exited in another context than it was entered (an async generator
-        # finalised elsewhere); that context never saw this span as current: nothing to undo.
-        with contextlib.suppress(ValueError):
+        try:
             _CURRENT.reset(token)
+        except ValueError:
+            # Exited in another context than it was entered (an async generator finalised
+            # elsewhere); that context never saw this span as current: nothing to undo.
+            return
 
     def __repr__(self) -> str:
         rec = self.record
