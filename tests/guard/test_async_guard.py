@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from tests.guard._helpers import request, scripted
 
 from surefoot.core import DecisionStatus, FakeClock, ProviderUnavailable, SystemClock
 from surefoot.guard import Bulkhead, Guard, StaticMessage, Upstream, WaitFixed
-from surefoot.providers import CallableProvider, ChatRequest
+from surefoot.providers import CallableProvider, ChatRequest, OpenAICompatibleProvider
+from surefoot.testing import Fault, FaultServer
 
 
 async def test_async_retries_then_serves() -> None:
@@ -65,4 +67,27 @@ async def test_a_timed_out_call_is_not_waited_for_while_it_unwinds() -> None:
     may_finish.set()
     await asyncio.wait_for(finished.wait(), 10.0)
     await asyncio.sleep(0)  # the slot is given back by the call's done callback
+    assert bulkhead.in_flight == 0
+
+
+async def test_a_hung_http_call_is_cancelled_at_its_timeout_and_frees_its_slot() -> None:
+    """An HTTP upstream that hangs is cut off at the attempt timeout in the caller's task,
+    its slot given back, and the retry on a fresh connection is served in time."""
+    bulkhead = Bulkhead(max_concurrent=1)
+    with FaultServer() as server:
+        server.inject(Fault.hang(5.0))
+        provider = OpenAICompatibleProvider(server.base_url, name="hung")
+        guard = Guard(
+            [Upstream(provider, timeout_s=0.1, bulkhead=bulkhead)],
+            fallbacks=[StaticMessage("fast")],
+            deadline_s=0.3,
+            clock=SystemClock(),
+        )
+        started = time.monotonic()
+        result = await guard.acomplete(request())
+        elapsed = time.monotonic() - started
+        await provider.aclose()
+    assert result.content == "echo: hi"
+    assert [a.error for a in result.attempts] == ["ProviderTimeout", None]
+    assert elapsed < 0.3 + 0.25  # the deadline, with the slack the chaos test allows
     assert bulkhead.in_flight == 0

@@ -89,16 +89,49 @@ async def aattempt(action: DoAttempt, clock: Clock) -> AttemptOutcome:
     started_s = clock.monotonic()
     if not await lane.bulkhead.aacquire(action.timeout_s):
         return AttemptOutcome(clock.monotonic() - started_s, rejected="bulkhead_full")
+    call = _ainline if lane.provider.cancels_promptly else _atask
+    if not _trace.recording():
+        return await call(lane, action, clock, started_s, _trace.NOOP_SPAN)
     with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
-        call = asyncio.ensure_future(lane.provider.acomplete_checked(action.request))
-        call.add_done_callback(functools.partial(_call_ended, lane))
-        try:
-            response, pin = await within(call, action.timeout_s)
-        except Exception as exc:  # the boundary to provider code: every failure is an outcome
-            error = wrap_foreign(exc, lane, timeout_s=action.timeout_s)
-            span.record_error(error)
-            return AttemptOutcome(clock.monotonic() - started_s, error=error)
-        return AttemptOutcome(clock.monotonic() - started_s, response=response, pin=pin)
+        return await call(lane, action, clock, started_s, span)
+
+
+async def _ainline(
+    lane: Lane, action: DoAttempt, clock: Clock, started_s: float, span: _trace.Span
+) -> AttemptOutcome:
+    # A provider that unwinds at once when cancelled (httpcore closes its connection in a turn)
+    # is awaited in the caller's task under a timer that cancels it, as asyncio.timeout does:
+    # no task and no extra event loop turns, about 80 us of a gateway request's CPU.
+    try:
+        async with asyncio.timeout(action.timeout_s):
+            response, pin = await lane.provider.acomplete_checked(action.request)
+    except Exception as exc:  # the boundary to provider code: every failure is an outcome
+        return _failed(exc, lane, action, clock, started_s, span)
+    finally:
+        lane.bulkhead.arelease()
+    return AttemptOutcome(clock.monotonic() - started_s, response=response, pin=pin)
+
+
+async def _atask(
+    lane: Lane, action: DoAttempt, clock: Clock, started_s: float, span: _trace.Span
+) -> AttemptOutcome:
+    # Any other provider runs in its own task, so one whose cancellation unwinds slowly (user
+    # code, a handler that shields its cleanup) cannot hold the request past its deadline.
+    call = asyncio.ensure_future(lane.provider.acomplete_checked(action.request))
+    call.add_done_callback(functools.partial(_call_ended, lane))
+    try:
+        response, pin = await within(call, action.timeout_s)
+    except Exception as exc:  # the boundary to provider code: every failure is an outcome
+        return _failed(exc, lane, action, clock, started_s, span)
+    return AttemptOutcome(clock.monotonic() - started_s, response=response, pin=pin)
+
+
+def _failed(
+    exc: Exception, lane: Lane, action: DoAttempt, clock: Clock, started_s: float, span: _trace.Span
+) -> AttemptOutcome:
+    error = wrap_foreign(exc, lane, timeout_s=action.timeout_s)
+    span.record_error(error)
+    return AttemptOutcome(clock.monotonic() - started_s, error=error)
 
 
 async def within(call: asyncio.Future[_T], timeout_s: float) -> _T:

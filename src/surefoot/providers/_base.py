@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from surefoot.core.errors import InvalidInput
 from surefoot.providers import _telemetry
@@ -51,6 +51,12 @@ class Provider(abc.ABC):
     Args:
         name: how spans, errors and routing refer to this provider (``gen_ai.provider.name``).
     """
+
+    cancels_promptly: ClassVar[bool] = False
+    """Whether a cancelled call unwinds within an event loop turn or two. The guard awaits such
+    a provider in the caller's task and cancels it at the timeout; any other provider runs in
+    a task of its own that the guard stops waiting for, so a slow unwind cannot hold a request
+    past its deadline. Set it only for code whose cancellation cleanup never waits long."""
 
     def __init__(self, *, name: str) -> None:
         self._name = name

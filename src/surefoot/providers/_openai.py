@@ -89,6 +89,11 @@ class OpenAICompatibleProvider(Provider):
         clock: where the current time comes from, to read HTTP-date ``Retry-After`` values.
     """
 
+    # A cancelled request closes its connection in a loop turn or two (httpcore's and httpx's
+    # cleanup is shielded and does not wait on the network), so the guard need not run it in
+    # a task of its own.
+    cancels_promptly = True
+
     def __init__(
         self,
         base_url: str,
