@@ -98,14 +98,17 @@ def test_serve_builds_the_gateway_from_the_config_file(store_url: str, tmp_path:
         assert "authorization" in upstream.requests[0].headers  # masked by the fault server
 
 
+_SERVING: dict[str, int] = {}
+
+
 @contextmanager
-def _serving(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
+def _serving(tmp_path: Path, env: dict[str, str], *options: str) -> Iterator[str]:
     """`surefoot serve` in its own process, from ``tmp_path``; yields its URL once it answers."""
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [str(SUREFOOT), "serve", "--port", str(port)],
+            [str(SUREFOOT), "serve", "--port", str(port), *options],
             env={**os.environ, **env},
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
@@ -122,6 +125,7 @@ def _serving(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
                 assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.05)
+        _SERVING[url] = process.pid
         yield url
     finally:
         process.terminate()
@@ -149,3 +153,28 @@ def test_serve_records_every_gateway_request_as_a_trace(store_url: str, tmp_path
     assert {"guard", "llm"} <= kinds
     guard = next(span for span in spans if span["kind"] == "guard")
     assert guard["attributes"]["surefoot.decision.status"] == "serve"
+
+
+@pytest.mark.slow
+def test_serve_with_workers_runs_them_as_one_gateway(store_url: str, tmp_path: Path) -> None:
+    """`surefoot serve --workers 2` runs two worker processes behind one port, and the requests
+    they share out are all answered and all stored as traces."""
+    with FaultServer() as upstream:
+        (tmp_path / "surefoot.toml").write_text(
+            f'[models.chat]\nmodel = "m-1"\nbase_url = "{upstream.base_url}"\n'
+        )
+        with _serving(tmp_path, {"SUREFOOT_STORE__URL": store_url}, "--workers", "2") as url:
+            pid = _SERVING[url]
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            body = {"model": "chat", "messages": [{"role": "user", "content": "hi"}]}
+            with httpx.Client(base_url=url, timeout=10) as client:
+                ids = [
+                    client.post("/v1/chat/completions", json=body).headers["x-surefoot-trace-id"]
+                    for _ in range(20)
+                ]
+            deadline = time.monotonic() + 15
+            while missing := [i for i in ids if httpx.get(f"{url}/api/v1/traces/{i}").is_error]:
+                assert time.monotonic() < deadline, f"{len(missing)} traces never stored"
+                time.sleep(0.2)
+    assert len(children) >= 2  # the workers (and possibly uvicorn's resource tracker)
+    assert len(set(ids)) == 20

@@ -9,7 +9,13 @@ import typer
 
 from surefoot.cli._app import app, err_console, state_of
 from surefoot.core import mask_url
-from surefoot.server import build_gateway, check_exposure, create_app, run_server
+from surefoot.server import (
+    build_gateway,
+    check_exposure,
+    create_app,
+    run_server,
+    run_workers,
+)
 from surefoot.store import ApiKeys, Store
 
 
@@ -22,6 +28,14 @@ def serve_cmd(
     port: Annotated[
         int | None, typer.Option(min=0, max=65_535, help="Port (default server.port, 8000).")
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes behind the port; more than one uses spare cores. Keys, "
+            "idempotency, rate limits and traces are shared through the store; breakers are not.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve OTLP ingest, the REST API, /metrics and the gateway until interrupted.
 
@@ -47,6 +61,11 @@ def serve_cmd(
         )
         if gateway is not None:
             err_console.print(f"gateway models: {', '.join(gateway.aliases)}")
-        run_server(create_app(settings, store=store, gateway=gateway), settings)
+        if workers > 1:
+            err_console.print(f"{workers} worker processes")
+            store.close()  # each worker opens its own
+            run_workers(workers, settings, config_file=state.config_file, overrides=state.overrides)
+        else:
+            run_server(create_app(settings, store=store, gateway=gateway), settings)
     finally:
         store.close()

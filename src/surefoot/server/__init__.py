@@ -10,6 +10,7 @@ from surefoot.server._app import create_app
 from surefoot.server._auth import Authenticator, Scope, check_exposure, require_scope
 from surefoot.server._errors import ApiError, ErrorDetail, ErrorResponse
 from surefoot.server._run import run_server
+from surefoot.server._workers import run_workers
 
 __all__ = [
     "MAX_FALLBACK_DEPTH",
@@ -25,4 +26,5 @@ __all__ = [
     "fallback_chain",
     "require_scope",
     "run_server",
+    "run_workers",
 ]
