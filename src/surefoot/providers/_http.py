@@ -8,7 +8,10 @@ and header models, cookies, redirects, auth flows, content decoding): it sends o
 reads JSON or server-sent events back. A caller that passes its own ``httpx.Client`` keeps
 httpx, through the same small interface.
 
-Both paths keep what the provider promises: per-attempt timeouts (connect, read, write and pool
+Async calls go through :class:`~surefoot.providers._pool.AsyncKeepAlivePool`, httpcore's
+connections under a pool whose cost per request does not grow with the connections it keeps
+(httpcore's own pool polls every idle connection on every request). Both paths keep what the
+provider promises: per-attempt timeouts (connect, read, write and pool
 each), HTTP/1.1 keep-alive with the connection limits below, TCP_NODELAY, and foreign errors
 translated by :func:`~surefoot.providers.map_provider_errors`.
 """
@@ -22,6 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpcore
+
+from surefoot.providers._pool import AsyncKeepAlivePool
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator, Sequence
@@ -38,7 +43,7 @@ __all__ = [
 ]
 
 MAX_CONNECTIONS = 100
-MAX_KEEPALIVE_CONNECTIONS = 20
+MAX_KEEPALIVE_CONNECTIONS = 20  # the sync pool's: httpcore's pool scans its idle connections
 KEEPALIVE_EXPIRY_S = 30.0
 # httpcore writes request headers and body separately; with Nagle on, the body waits for the
 # server's delayed ACK of the headers, adding ~40 ms to every POST. TCP_NODELAY removes that.
@@ -87,11 +92,12 @@ def sync_pool() -> httpcore.ConnectionPool:
     )
 
 
-def async_pool() -> httpcore.AsyncConnectionPool:
-    """Async twin of :func:`sync_pool`."""
-    return httpcore.AsyncConnectionPool(
+def async_pool() -> AsyncKeepAlivePool:
+    """Async twin of :func:`sync_pool`: every connection may stay alive, since reusing one
+    costs the same however many are open (:class:`AsyncKeepAlivePool`)."""
+    return AsyncKeepAlivePool(
         max_connections=MAX_CONNECTIONS,
-        max_keepalive_connections=MAX_KEEPALIVE_CONNECTIONS,
+        max_keepalive=MAX_CONNECTIONS,
         keepalive_expiry=KEEPALIVE_EXPIRY_S,
         socket_options=SOCKET_OPTIONS,
     )
@@ -154,7 +160,7 @@ class AsyncHttp:
     __slots__ = ("_client", "_pool")
 
     def __init__(
-        self, pool: httpcore.AsyncConnectionPool | None, client: httpx.AsyncClient | None = None
+        self, pool: AsyncKeepAlivePool | None, client: httpx.AsyncClient | None = None
     ) -> None:
         self._pool = pool
         self._client = client
