@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 from fastapi import FastAPI
@@ -13,7 +16,15 @@ from tests.server.conftest import LOOPBACK_CLIENT, LiveServer, server_settings
 
 from surefoot import tracing
 from surefoot.core import Settings
-from surefoot.guard import Guard, StaticMessage, StopAfterAttempts, TokenProbability, WaitFixed
+from surefoot.guard import (
+    Bulkhead,
+    Guard,
+    StaticMessage,
+    StopAfterAttempts,
+    TokenProbability,
+    Upstream,
+    WaitFixed,
+)
 from surefoot.providers import OpenAICompatibleProvider
 from surefoot.server import create_app
 from surefoot.store import ApiKeys, ApiKeyScope, Store
@@ -198,3 +209,29 @@ def test_malformed_bodies_are_400s_naming_the_field(
     assert missing.status_code == broken.status_code == 400
     assert "body.messages" in missing.json()["error"]["message"]
     assert missing.json()["error"]["code"] == "invalid_parameter"
+
+
+def test_a_full_bulkhead_is_a_503_to_retry_shortly(
+    settings: Settings,
+    store: Store,
+    upstream: FaultServer,
+    live_server: Callable[[FastAPI], LiveServer],
+) -> None:
+    """A request arriving while the upstream's only slot is busy is refused with 503
+    `upstream_overloaded` and Retry-After, not passed off as an upstream error."""
+    provider = OpenAICompatibleProvider(upstream.base_url, UPSTREAM_KEY, name="fault")
+    guard = Guard([Upstream(provider, bulkhead=Bulkhead(max_concurrent=1))], deadline_s=5)
+    server = live_server(create_app(settings, store=store, guard=guard))
+    upstream.inject(Fault.latency(1.0))
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    headers = {"Authorization": f"Bearer {CALLER_KEY}"}
+    url = f"{server.url}/v1/chat/completions"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(httpx.post, url, json=body, headers=headers, timeout=10)
+        while upstream.count() == 0:  # the slow call holds the slot once the upstream has it
+            time.sleep(0.01)
+        refused = httpx.post(url, json=body, headers=headers, timeout=10)
+        assert slow.result().status_code == 200
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "upstream_overloaded"
+    assert refused.headers["retry-after"] == "1"

@@ -66,6 +66,7 @@ from surefoot.core.config import (
 from surefoot.core.errors import (
     ActionConflict,
     BudgetExceeded,
+    BulkheadFull,
     CircuitOpen,
     ConfigError,
     ContentFiltered,
@@ -93,6 +94,7 @@ __all__ = [
     "AlertState",
     "AuditEntry",
     "BudgetExceeded",
+    "BulkheadFull",
     "Case",
     "CaseOrigin",
     "CaseStatus",

@@ -18,6 +18,7 @@ either::
     ├── GuardError                          the guard stopped a call on purpose
     │   ├── DeadlineExceeded (TimeoutError)
     │   ├── CircuitOpen
+    │   ├── BulkheadFull                    carries ``retry_after_s``
     │   ├── BudgetExceeded
     │   └── ValidationFailed
     ├── InvalidInput (ValueError)           the caller passed something unusable
@@ -32,6 +33,7 @@ from __future__ import annotations
 __all__ = [
     "ActionConflict",
     "BudgetExceeded",
+    "BulkheadFull",
     "CircuitOpen",
     "ConfigError",
     "ContentFiltered",
@@ -188,6 +190,19 @@ class CircuitOpen(GuardError):
     """The upstream's circuit breaker is open; no call was made."""
 
     default_hint = "wait for the breaker's half-open probe, or add a fallback upstream"
+
+
+class BulkheadFull(GuardError):
+    """The upstream already had as many calls in flight as its bulkhead allows; no call was made.
+
+    ``retry_after_s`` says when trying again is reasonable: a slot frees when a call ends.
+    """
+
+    default_hint = (
+        "retry shortly; raise the upstream's bulkhead max_concurrent or max_wait_s, or add a "
+        "fallback upstream"
+    )
+    retry_after_s: float = 1.0
 
 
 class BudgetExceeded(GuardError):

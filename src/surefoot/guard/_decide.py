@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from surefoot.core._records import Decision, DecisionStatus
 from surefoot.core.errors import (
     BudgetExceeded,
+    BulkheadFull,
     CircuitOpen,
     ContentFiltered,
     DeadlineExceeded,
@@ -135,6 +136,10 @@ class Run:
         self._ledger.settle(lane, outcome.response)
         if outcome.rejected is not None:
             lane.breaker.release()
+            self._last_error = BulkheadFull(
+                f"upstream {lane.name!r} already has {lane.bulkhead.max_concurrent} calls in "
+                "flight, its bulkhead's limit; no call was made"
+            )
             return self._next_lane(f"{lane.name}:{outcome.rejected}")
         if outcome.response is not None:
             lane.breaker.record_success(outcome.duration_s)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from surefoot.core.errors import (
+    BulkheadFull,
     CircuitOpen,
     ContentFiltered,
     DeadlineExceeded,
@@ -104,7 +105,10 @@ async def _attempt(
         )
     if not await lane.bulkhead.aacquire(remaining_s):
         lane.breaker.release()
-        raise ProviderUnavailable(f"upstream {lane.name} is at its concurrency limit")
+        raise BulkheadFull(
+            f"upstream {lane.name} already has {lane.bulkhead.max_concurrent} calls in flight, "
+            "its bulkhead's limit"
+        )
     timeout_s = min(lane.timeout_s, remaining_s)
     call = dataclasses.replace(
         request,

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from surefoot.core._records import DecisionStatus
 from surefoot.core.errors import (
     BudgetExceeded,
+    BulkheadFull,
     CircuitOpen,
     ContentFiltered,
     DeadlineExceeded,
@@ -64,6 +65,7 @@ _REFUSALS: tuple[tuple[type[SurefootError], int, str], ...] = (
     (DeadlineExceeded, 504, "deadline_exceeded"),
     (ProviderTimeout, 504, "upstream_timeout"),
     (CircuitOpen, 503, "circuit_open"),
+    (BulkheadFull, 503, "upstream_overloaded"),
     (ProviderUnavailable, 503, "upstream_unavailable"),
     (ValidationFailed, 502, "validation_failed"),
     (MalformedResponse, 502, "upstream_malformed"),
