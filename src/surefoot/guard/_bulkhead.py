@@ -25,6 +25,7 @@ class Bulkhead:
         self.max_concurrent = max_concurrent
         self.max_wait_s = max_wait_s
         self._async: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+        self._last: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)
         self._in_flight = 0
@@ -90,12 +91,16 @@ class Bulkhead:
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
+        last = self._last
+        if last is not None and last[0] is loop:
+            return last[1]  # nearly every call: the loop of the previous one
         with self._lock:
             semaphore = self._async.get(loop)
             if semaphore is None:
                 # Forget semaphores of closed loops so test suites with many loops do not leak.
                 self._async = {k: v for k, v in self._async.items() if not k.is_closed()}
                 semaphore = self._async[loop] = asyncio.Semaphore(self.max_concurrent)
+            self._last = (loop, semaphore)
             return semaphore
 
     def _count(self, delta: int) -> None:
