@@ -181,7 +181,7 @@ def _run_server(
         settings = Settings.load(
             store={"url": url},
             server={"auth": "off"},
-            recorder={"spool_dir": str(root / "spool-gateway")},
+            recorder={"spool_dir": str(root / f"spool-gateway-{os.getpid()}")},
         )
         guard = Guard([OpenAICompatibleProvider(upstream, "sk-bench")], deadline_s=10)
         port = _free_port()
