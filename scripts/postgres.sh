@@ -16,6 +16,8 @@ STATE="${SUREFOOT_PG_STATE:-$STATE_DIR/postgres.env}"
 DB_NAME="surefoot_test"
 
 die() { echo "postgres.sh: $*" >&2; exit 1; }
+# shellcheck source=scripts/_debian.sh
+source "$ROOT/scripts/_debian.sh"
 
 find_bindir() {
     local dir
@@ -33,11 +35,7 @@ ensure_installed() {
     if find_bindir >/dev/null; then
         return 0
     fi
-    [[ $(id -u) -eq 0 ]] || die "no initdb under /usr/lib/postgresql/*/bin; install Debian's postgresql package"
-    echo "postgres.sh: installing Debian's postgresql package" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq </dev/null >&2
-    apt-get install -y -qq postgresql </dev/null >&2
+    debian_install postgres.sh postgresql
     find_bindir >/dev/null || die "postgresql installed but no initdb found under /usr/lib/postgresql/*/bin"
 }
 

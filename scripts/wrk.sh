@@ -9,16 +9,14 @@
 set -euo pipefail
 
 die() { echo "wrk.sh: $*" >&2; exit 1; }
+# shellcheck source=scripts/_debian.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/_debian.sh"
 
 ensure_installed() {
     if command -v wrk >/dev/null 2>&1; then
         return 0
     fi
-    [[ $(id -u) -eq 0 ]] || die "wrk is not installed; install Debian's wrk package (sudo apt-get install wrk) or put a wrk binary on PATH"
-    echo "wrk.sh: installing Debian's wrk package" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq </dev/null >&2
-    apt-get install -y -qq wrk </dev/null >&2
+    debian_install wrk.sh wrk
     command -v wrk >/dev/null 2>&1 || die "the wrk package is installed but no wrk is on PATH; check PATH includes /usr/bin"
 }
 
