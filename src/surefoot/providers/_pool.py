@@ -7,8 +7,8 @@ calls per request, and measured against a local upstream at 64 concurrent reques
 keep-alive limit made the gateway three times slower, not faster (docs/server.md, *Upstream
 connections*). This pool keeps idle connections per origin on a stack and looks only at the
 one it is about to reuse, so a request costs the same with 1 or 100 connections open. The
-connections themselves are httpcore's ``AsyncHTTPConnection``: parsing, TLS, timeouts and
-cancellation are httpcore's, unchanged.
+connections themselves are httpcore's ``AsyncHTTPConnection`` (parsing, TLS, timeouts and
+cancellation are httpcore's) over asyncio's streams (:mod:`surefoot.providers._netio`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import httpcore
 
+from surefoot.providers._netio import AsyncioBackend
+
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import AsyncIterator, Iterable, Sequence
 
 __all__ = ["AsyncKeepAlivePool"]
 
+_BACKEND = AsyncioBackend()  # stateless: one for every connection
 _Key = tuple[bytes, bytes, int]  # scheme, host, port: httpcore's Origin is not hashable
 
 
@@ -42,6 +46,7 @@ class AsyncKeepAlivePool:
         max_keepalive: idle connections kept per origin.
         keepalive_expiry: seconds an idle connection is kept.
         socket_options: options set on every new socket (``TCP_NODELAY``).
+        ssl_context: for ``https`` origins; default httpcore's (certifi's CA bundle).
     """
 
     def __init__(
@@ -51,7 +56,9 @@ class AsyncKeepAlivePool:
         max_keepalive: int,
         keepalive_expiry: float,
         socket_options: Iterable[tuple[int, int, int]] = (),
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        self._ssl_context = ssl_context
         self._max = max_connections
         self._max_keepalive = max_keepalive
         self._expiry = keepalive_expiry
@@ -151,7 +158,11 @@ class AsyncKeepAlivePool:
             if self._open < self._max:
                 self._open += 1
                 return httpcore.AsyncHTTPConnection(
-                    origin, keepalive_expiry=self._expiry, socket_options=self._socket_options
+                    origin,
+                    ssl_context=self._ssl_context,
+                    keepalive_expiry=self._expiry,
+                    socket_options=self._socket_options,
+                    network_backend=_BACKEND,
                 )
             await self._wait(loop, deadline)
 
