@@ -22,6 +22,7 @@ asyncio_default_fixture_loop_scope = function
 surefoot_suite = answers
 surefoot_thresholds =
     exact_match = 0.05
+    latency_s = 1.0
 {extra}
 """
 
