@@ -23,7 +23,7 @@ class BreakerState(enum.StrEnum):
     HALF_OPEN = "half_open"
 
 
-_Change = tuple["BreakerState", "BreakerState"]
+_Change = tuple[BreakerState, BreakerState]  # (old state, new state)
 
 BreakerListener = Callable[["CircuitBreaker", BreakerState, BreakerState], None]
 """Called as ``listener(breaker, old_state, new_state)`` after every state change."""
@@ -172,7 +172,7 @@ class CircuitBreaker:
             return self._settle_probe(failed=failed)
         return None  # a call admitted before the breaker opened: already judged
 
-    def _settle_probe(self, *, failed: bool) -> tuple[BreakerState, BreakerState] | None:
+    def _settle_probe(self, *, failed: bool) -> _Change | None:
         self._probes_in_flight = max(self._probes_in_flight - 1, 0)
         if failed:
             grown = self._current_cool_down_s * self.cool_down_multiplier
@@ -184,7 +184,7 @@ class CircuitBreaker:
             return self._move(BreakerState.CLOSED)
         return None
 
-    def _fill_window(self, failed: bool, slow: bool) -> tuple[BreakerState, BreakerState] | None:
+    def _fill_window(self, failed: bool, slow: bool) -> _Change | None:
         now_s = self.clock.monotonic()
         window = self._window
         if len(window) == self.window_size:
@@ -211,7 +211,7 @@ class CircuitBreaker:
         self._failures -= failed
         self._slows -= slow
 
-    def _advance(self) -> tuple[BreakerState, tuple[BreakerState, BreakerState] | None]:
+    def _advance(self) -> tuple[BreakerState, _Change | None]:
         # Open turns half-open lazily, on the first look after the cool-down: no timer thread.
         # Only an open breaker reads the clock: closed is the state of nearly every call.
         if (
@@ -222,7 +222,7 @@ class CircuitBreaker:
             return self._state, change
         return self._state, None
 
-    def _move(self, new: BreakerState) -> tuple[BreakerState, BreakerState]:
+    def _move(self, new: BreakerState) -> _Change:
         old, self._state = self._state, new
         self._window.clear()
         self._failures = self._slows = 0
@@ -232,7 +232,7 @@ class CircuitBreaker:
             self._opened_at_s = self.clock.monotonic()
         return old, new
 
-    def _notify(self, change: tuple[BreakerState, BreakerState] | None) -> None:
+    def _notify(self, change: _Change | None) -> None:
         if change is None:
             return
         for listener in self.listeners:

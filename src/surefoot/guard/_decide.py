@@ -168,7 +168,7 @@ class Run:
         lanes = self.config.lanes
         while self._lane_index < len(lanes):
             lane = lanes[self._lane_index]
-            remaining_s = self.config.deadline_s - (self.clock.monotonic() - self.started_s)
+            remaining_s = self.remaining_s
             if remaining_s <= self.config.min_attempt_s:
                 self.reasons.append("deadline_exhausted")
                 self._last_error = DeadlineExceeded(
