@@ -118,3 +118,23 @@ async def test_a_connection_the_server_closes_is_not_reused() -> None:
         server.close()
         await server.wait_closed()
     assert remaining == 0
+
+
+async def test_a_waiter_cancelled_as_it_is_woken_passes_the_free_connection_on() -> None:
+    """When a woken waiter gives up before it runs, the next waiter gets the connection."""
+    pool = _pool(max_connections=1)
+    with FaultServer() as server:
+        url = f"{server.base_url}/chat/completions"
+        async with pool.stream(
+            "POST", url, headers=HEADERS, content=BODY, extensions=TIMEOUTS
+        ) as holding:
+            await holding.aread()
+            first = asyncio.ensure_future(_post(pool, server))
+            second = asyncio.ensure_future(_post(pool, server))
+            for _ in range(5):
+                await asyncio.sleep(0)  # both are waiting for the one connection
+        first.cancel()  # woken by the release above, cancelled before it could run
+        status = await asyncio.wait_for(second, 5.0)
+        await asyncio.gather(first, return_exceptions=True)
+        await pool.aclose()
+    assert status == 200

@@ -32,6 +32,10 @@ _BACKEND = AsyncioBackend()  # stateless: one for every connection
 _Key = tuple[bytes, bytes, int]  # scheme, host, port: httpcore's Origin is not hashable
 
 
+def _key(origin: httpcore.Origin) -> _Key:
+    return origin.scheme, origin.host, origin.port
+
+
 class AsyncKeepAlivePool:
     """At most ``max_connections`` connections, ``max_keepalive`` of them kept idle per origin.
 
@@ -125,7 +129,7 @@ class AsyncKeepAlivePool:
         except BaseException:
             await self._discard(connection)
             raise
-        stream = _Returning(response.stream, self, connection, origin)
+        stream = _Returning(response.stream, self, connection, _key(origin))
         return httpcore.Response(
             status=response.status,
             headers=response.headers,
@@ -148,7 +152,7 @@ class AsyncKeepAlivePool:
         pool_timeout = timeouts.get("pool")
         deadline = None if pool_timeout is None else loop.time() + pool_timeout
         while True:
-            stack = self._idle.get((origin.scheme, origin.host, origin.port))
+            stack = self._idle.get(_key(origin))
             while stack:
                 connection = stack.pop()
                 # One poll, of this connection only: did the server close it while idle?
@@ -175,15 +179,16 @@ class AsyncKeepAlivePool:
             else:
                 async with asyncio.timeout_at(deadline):
                     await waiter
-        except TimeoutError:
-            raise httpcore.PoolTimeout(
-                f"no connection became free within the pool timeout ({self._max} in use)"
-            ) from None
-        finally:
-            if not waiter.done():
-                waiter.cancel()
-            elif not waiter.cancelled() and waiter in self._waiters:
-                self._waiters.remove(waiter)
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                self._wake_one()  # woken just as it gave up: the free slot goes to the next
+            else:
+                waiter.cancel()  # its place in the queue is void; _wake_one skips it
+            if isinstance(exc, TimeoutError):
+                raise httpcore.PoolTimeout(
+                    f"no connection became free within the pool timeout ({self._max} in use)"
+                ) from None
+            raise
 
     def _wake_one(self) -> None:
         while self._waiters:
@@ -192,10 +197,8 @@ class AsyncKeepAlivePool:
                 waiter.set_result(None)
                 return
 
-    async def _release(
-        self, connection: httpcore.AsyncHTTPConnection, origin: httpcore.Origin
-    ) -> None:
-        stack = self._idle.setdefault((origin.scheme, origin.host, origin.port), [])
+    async def _release(self, connection: httpcore.AsyncHTTPConnection, key: _Key) -> None:
+        stack = self._idle.setdefault(key, [])
         if not self._closed and connection.is_idle() and len(stack) < self._max_keepalive:
             stack.append(connection)
             self._wake_one()
@@ -236,12 +239,12 @@ class _Returning:
         stream: object,
         pool: AsyncKeepAlivePool,
         connection: httpcore.AsyncHTTPConnection,
-        origin: httpcore.Origin,
+        key: _Key,
     ) -> None:
         self._stream = stream
         self._pool = pool
         self._connection = connection
-        self._origin = origin
+        self._key = key
         self._closed = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -257,4 +260,4 @@ class _Returning:
             if close is not None:
                 await close()
         finally:
-            await self._pool._release(self._connection, self._origin)
+            await self._pool._release(self._connection, self._key)
