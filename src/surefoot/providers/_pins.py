@@ -239,10 +239,12 @@ class PinTracker:
         return result
 
     def _remember(self, pin: ModelRef | str, key: str, result: PinCheck) -> None:
-        # Other pin objects spelled the same share the key's history, which just moved on.
-        stale = [p for p, (_, k) in self._steady.items() if k == key or len(self._steady) > 256]
-        for p in stale:
-            del self._steady[p]
+        if len(self._steady) > 256:
+            self._steady.clear()  # pins are few; a caller minting new pin objects must not grow it
+        else:
+            # Other pin objects spelled the same share the key's history, which just moved on.
+            for stale in [p for p, (_, k) in self._steady.items() if k == key]:
+                del self._steady[stale]
         if result.fingerprint_changed or result.served_changed:
             result = dataclasses.replace(result, fingerprint_changed=False, served_changed=False)
         self._steady[pin] = (result, key)

@@ -9,7 +9,6 @@ through the store; circuit breakers and bulkheads stay per process.
 from __future__ import annotations
 
 import atexit
-import gc
 import json
 import os
 from pathlib import Path
@@ -21,6 +20,7 @@ from surefoot import tracing
 from surefoot.core import ConfigError, Settings
 from surefoot.server._aliases import build_gateway
 from surefoot.server._app import create_app
+from surefoot.server._run import start_process, uvicorn_defaults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -76,12 +76,7 @@ def run_workers(
             hint="pass overrides as plain JSON values (strings, numbers, lists, dicts)",
         ) from exc
     os.environ[_ARGS_ENV] = args  # the workers are spawned with this environment
-    options: dict[str, Any] = {
-        "host": settings.server.host,
-        "port": settings.server.port,
-        "log_level": settings.log_level.lower(),
-        **uvicorn_options,
-    }
+    options = uvicorn_defaults(settings, uvicorn_options)
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
 
 
@@ -104,8 +99,6 @@ def worker_app() -> FastAPI:
     )
     gateway = build_gateway(settings.models, os.environ) if settings.models else None
     app = create_app(settings, gateway=gateway)  # opens its store at start-up, closes it at exit
-    tracing.init(settings)
+    start_process(settings)
     atexit.register(tracing.shutdown, settings.recorder.shutdown_timeout_s)
-    gc.collect()
-    gc.freeze()  # as run_server does: full collections must not walk the start-up heap
     return app

@@ -48,24 +48,18 @@ def to_jsonable(value: Any, _depth: int = 0) -> JSONValue:
     if _depth >= _MAX_DEPTH:
         return "<max depth>"
     try:
-        # Plain dicts and lists first: chat messages are lists of dicts of strings, and the
-        # abstract-class checks in _convert cost more than the copy itself.
-        if kind is dict:
-            return {
-                k if type(k) is str else str(k): to_jsonable(v, _depth + 1)
-                for k, v in value.items()
-            }
-        if kind is list:
-            return [to_jsonable(v, _depth + 1) for v in value]
         return _convert(value, _depth + 1)
     except Exception:  # a hostile __repr__ or model_dump must not reach the host
         return f"<unrepresentable {kind.__qualname__}>"
 
 
 def _convert(value: Any, depth: int) -> JSONValue:
-    if isinstance(value, Mapping):
+    # Plain dicts and lists are tested by type first: chat messages are lists of dicts of
+    # strings, and the abstract-class check costs more than the copy itself.
+    kind = type(value)
+    if kind is dict or isinstance(value, Mapping):
         return {str(k): to_jsonable(v, depth) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if kind is list or isinstance(value, tuple | set | frozenset | list):
         return [to_jsonable(v, depth) for v in value]
     if isinstance(value, bytes | bytearray | memoryview):
         return f"<bytes: {len(value)}>"
