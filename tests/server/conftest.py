@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from surefoot.core import Settings
 from surefoot.server import create_app
 from surefoot.store import Store
+from surefoot.testing import FaultServer
 
 LOOPBACK_CLIENT = ("127.0.0.1", 50000)
 
@@ -92,3 +93,17 @@ def _live_server() -> Iterator[Callable[[FastAPI], LiveServer]]:
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture(name="primary")
+def _primary() -> Iterator[FaultServer]:
+    """An alias's own upstream."""
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture(name="backup")
+def _backup() -> Iterator[FaultServer]:
+    """The upstream of the alias it falls back to."""
+    with FaultServer() as server:
+        yield server

@@ -19,20 +19,6 @@ from surefoot.store import Store
 from surefoot.testing import Fault, FaultServer
 
 
-@pytest.fixture(name="primary")
-def _primary() -> Iterator[FaultServer]:
-    """The alias's own upstream."""
-    with FaultServer() as server:
-        yield server
-
-
-@pytest.fixture(name="backup")
-def _backup() -> Iterator[FaultServer]:
-    """The fallback alias's upstream."""
-    with FaultServer() as server:
-        yield server
-
-
 def _models(primary: FaultServer, backup: FaultServer, **embed: Any) -> dict[str, Any]:
     return {
         "embed": {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +15,6 @@ from surefoot.store import Store
 from surefoot.testing import Fault, FaultServer
 
 BODY = {"messages": [{"role": "user", "content": "hello"}]}
-
-
-@pytest.fixture(name="primary")
-def _primary() -> Iterator[FaultServer]:
-    """The primary upstream."""
-    with FaultServer() as server:
-        yield server
-
-
-@pytest.fixture(name="backup")
-def _backup() -> Iterator[FaultServer]:
-    """The backup upstream."""
-    with FaultServer() as server:
-        yield server
 
 
 def _models(primary: FaultServer, backup: FaultServer, **chat: Any) -> dict[str, Any]:
