@@ -17,15 +17,20 @@ def _unsure(request: ChatRequest) -> ChatResponse:
     return ChatResponse(id="r", model="m-1", choices=(choice,))
 
 
-def test_low_confidence_answer_lands_in_the_queue(queue: ReviewQueue) -> None:
-    """An escalated request becomes a review item with its context and a candidate case."""
-    guard = Guard(
+def _escalating(queue: ReviewQueue) -> Guard:
+    """A guard that escalates its unsure upstream's answers into ``queue``."""
+    return Guard(
         [CallableProvider(_unsure, name="up")],
         scorers=[TokenProbability()],
         routing=RoutingPolicy(low=LowConfidence.ESCALATE),
         escalation=ReviewQueueSink(queue),
         clock=FakeClock(),
     )
+
+
+def test_low_confidence_answer_lands_in_the_queue(queue: ReviewQueue) -> None:
+    """An escalated request becomes a review item with its context and a candidate case."""
+    guard = _escalating(queue)
     request = ChatRequest(model="m-1", messages=[{"role": "user", "content": "what is 2+2"}])
     result = guard.complete(request)
     assert result.decision.status is DecisionStatus.ESCALATE
@@ -39,13 +44,7 @@ def test_low_confidence_answer_lands_in_the_queue(queue: ReviewQueue) -> None:
 
 def test_tool_calls_are_kept_for_replay(queue: ReviewQueue) -> None:
     """An escalated tool-using conversation keeps its tool calls and ids, so evals can replay it."""
-    guard = Guard(
-        [CallableProvider(_unsure, name="up")],
-        scorers=[TokenProbability()],
-        routing=RoutingPolicy(low=LowConfidence.ESCALATE),
-        escalation=ReviewQueueSink(queue),
-        clock=FakeClock(),
-    )
+    guard = _escalating(queue)
     call: dict[str, Any] = {
         "id": "call_1",
         "type": "function",
