@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, assert_never
 
@@ -155,16 +157,46 @@ class Prepared:
     This skips SQLAlchemy's per-row parameter processing (dict lookups and bind processors),
     which costs more than the database itself on the span write path; values must therefore
     already be what the driver takes (JSON encoded, see :func:`surefoot.store._codec.span_row`).
+
+    On SQLite (``row`` set) several rows go in one multi-row ``VALUES`` statement. The driver
+    releases the interpreter lock around every statement step and takes it back after, so one
+    step per row made the writer thread ask for the lock back once per row; in a server whose
+    event loop is busy, each of those asks forces the loop to stop and hand the lock over, which
+    cost the gateway about a seventh of its throughput and most of its tail latency.
     """
 
     sql: str
     tail: tuple[Any, ...]  # the statement's own constants, bound after each row's values
+    row: str = ""  # one row's "(?, ..., ?)" in ``sql``, when several rows may share a statement
 
     def execute(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
         """Execute once per row; returns the rows affected (-1 when the driver cannot say)."""
+        if self.row and len(rows) > 1:
+            return self._execute_grouped(connection, rows)
         tail = self.tail
         params = list(rows) if not tail else [row + tail for row in rows]
         return int(connection.exec_driver_sql(self.sql, params).rowcount)
+
+    def _execute_grouped(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+        per_statement = _sqlite.rows_per_statement(connection, len(rows[0]), len(self.tail))
+        affected = 0
+        start = 0
+        while start < len(rows):
+            # Whole statements of `per_statement` rows, then the rest in power-of-two sizes, so
+            # that a handful of statement texts serve every batch size (the driver caches them).
+            size = min(per_statement, 1 << ((len(rows) - start).bit_length() - 1))
+            group = rows[start : start + size]
+            params = (*itertools.chain.from_iterable(group), *self.tail)
+            done = connection.exec_driver_sql(_grouped_sql(self.sql, self.row, size), params)
+            affected += done.rowcount
+            start += size
+        return affected
+
+
+@functools.lru_cache(maxsize=64)
+def _grouped_sql(sql: str, row: str, size: int) -> str:
+    """``sql`` with its one ``VALUES`` row repeated ``size`` times."""
+    return sql.replace(f" VALUES {row}", " VALUES " + ", ".join([row] * size), 1)
 
 
 def prepare(backend: Backend, stmt: ValuesBase, columns: Sequence[str]) -> Prepared:
@@ -184,7 +216,10 @@ def prepare(backend: Backend, stmt: ValuesBase, columns: Sequence[str]) -> Prepa
     if order[: len(columns)] != tuple(columns):
         raise ValueError(f"statement binds {order}, not {tuple(columns)} first")
     params = compiled.params
-    return Prepared(compiled.string, tuple(params[name] for name in order[len(columns) :]))
+    tail = tuple(params[name] for name in order[len(columns) :])
+    row = "(" + ", ".join(["?"] * len(columns)) + ")"
+    grouped = backend == "sqlite" and compiled.string.count(f" VALUES {row}") == 1
+    return Prepared(compiled.string, tail, row if grouped else "")
 
 
 def backend_of_engine(engine: Engine) -> Backend:

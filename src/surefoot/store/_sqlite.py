@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,14 @@ def upsert(
     """
     stmt = sqlite_insert(table)
     return stmt.on_conflict_do_update(index_elements=key, set_=dict(merge(stmt.excluded)))
+
+
+def rows_per_statement(connection: Connection, columns: int, constants: int) -> int:
+    """How many rows of ``columns`` values one statement may bind (plus ``constants``), under
+    the connection's variable limit (999 before SQLite 3.32, 32,766 since) and at most 256."""
+    dbapi: Any = connection.connection.dbapi_connection
+    limit = int(dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return max(1, min(256, (limit - constants) // columns))
 
 
 def positional_dialect() -> Dialect:
