@@ -7,8 +7,8 @@ calls per request, and measured against a local upstream at 64 concurrent reques
 keep-alive limit made the gateway three times slower, not faster (docs/server.md, *Upstream
 connections*). This pool keeps idle connections per origin on a stack and looks only at the
 one it is about to reuse, so a request costs the same with 1 or 100 connections open. The
-connections themselves are httpcore's ``AsyncHTTPConnection`` (parsing, TLS, timeouts and
-cancellation are httpcore's) over asyncio's streams (:mod:`surefoot.providers._netio`).
+connections are :class:`~surefoot.providers._h1.H1Connection` (httptools parsing on an
+asyncio protocol); errors are httpcore's exceptions, as httpcore's pool raises them.
 """
 
 from __future__ import annotations
@@ -20,20 +20,59 @@ from typing import TYPE_CHECKING, Any
 
 import httpcore
 
-from surefoot.providers._netio import AsyncioBackend
+from surefoot.providers._h1 import H1Connection, target
 
 if TYPE_CHECKING:
     import ssl
     from collections.abc import AsyncIterator, Iterable, Sequence
 
-__all__ = ["AsyncKeepAlivePool"]
+    from surefoot.providers._h1 import Target
 
-_BACKEND = AsyncioBackend()  # stateless: one for every connection
-_Key = tuple[bytes, bytes, int]  # scheme, host, port: httpcore's Origin is not hashable
+__all__ = ["AsyncKeepAlivePool", "PooledResponse", "PooledStream"]
+
+_Key = tuple[str, str, int]  # scheme, host, port
 
 
-def _key(origin: httpcore.Origin) -> _Key:
-    return origin.scheme, origin.host, origin.port
+class PooledResponse:
+    """A whole response: status, headers, body, and the reason phrase in ``extensions``."""
+
+    __slots__ = ("content", "extensions", "headers", "status")
+
+    def __init__(
+        self, status: int, reason: bytes, headers: list[tuple[bytes, bytes]], content: bytes
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.content = content
+        self.extensions = {"reason_phrase": reason}
+
+
+class PooledStream(PooledResponse):
+    """A response whose body is read as it arrives with :meth:`aiter_stream`."""
+
+    __slots__ = ("_connection", "_read_timeout")
+
+    def __init__(
+        self,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        connection: H1Connection,
+        read_timeout: float | None,
+    ) -> None:
+        super().__init__(status, reason, headers, b"")
+        self._connection = connection
+        self._read_timeout = read_timeout
+
+    async def aiter_stream(self) -> AsyncIterator[bytes]:
+        """The body's parts as they arrive."""
+        while chunk := await self._connection.chunk(self._read_timeout):
+            yield chunk
+
+    async def aread(self) -> bytes:
+        """Read the rest of the body into :attr:`content`, and return it."""
+        self.content = b"".join([chunk async for chunk in self.aiter_stream()])
+        return self.content
 
 
 class AsyncKeepAlivePool:
@@ -42,15 +81,15 @@ class AsyncKeepAlivePool:
     A request reuses the most recently idle connection to its origin (unless it expired or the
     server closed it), else opens one while under the limit, else waits for one up to the
     request's ``pool`` timeout (``httpcore.PoolTimeout``). A connection goes back to the pool
-    when its response is closed with the connection idle; anything else (an error, a cut or
-    cancelled response, ``Connection: close``) closes it. One event loop only, like httpcore's.
+    when its response was read to the end with the connection kept alive; anything else (an
+    error, a cut or cancelled response, ``Connection: close``) closes it. One event loop only.
 
     Args:
         max_connections: connections open at once, idle or in use.
         max_keepalive: idle connections kept per origin.
         keepalive_expiry: seconds an idle connection is kept.
         socket_options: options set on every new socket (``TCP_NODELAY``).
-        ssl_context: for ``https`` origins; default httpcore's (certifi's CA bundle).
+        ssl_context: for ``https`` origins; default the CA bundle from certifi, as httpcore.
     """
 
     def __init__(
@@ -67,7 +106,7 @@ class AsyncKeepAlivePool:
         self._max_keepalive = max_keepalive
         self._expiry = keepalive_expiry
         self._socket_options = list(socket_options)
-        self._idle: dict[_Key, list[httpcore.AsyncHTTPConnection]] = {}
+        self._idle: dict[_Key, list[H1Connection]] = {}
         self._open = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
@@ -90,15 +129,20 @@ class AsyncKeepAlivePool:
         headers: Sequence[tuple[str, str]],
         content: bytes,
         extensions: dict[str, Any],
-    ) -> httpcore.Response:
+    ) -> PooledResponse:
         """Send a request and read the whole response (the connection is back in the pool)."""
-        request = _request(method, url, headers, content, extensions)
-        response = await self.handle_async_request(request)
+        where = target(url)
+        timeouts = extensions.get("timeout", {})
+        connection = await self._acquire(where, timeouts)
         try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        return response
+            (status, reason, raw), body = await connection.request(
+                method.encode("ascii"), where, headers, content, timeouts
+            )
+        except BaseException:
+            self._discard(connection)
+            raise
+        self._release(connection, where.key)
+        return PooledResponse(status, reason, raw, body)
 
     @asynccontextmanager
     async def stream(
@@ -109,64 +153,51 @@ class AsyncKeepAlivePool:
         headers: Sequence[tuple[str, str]],
         content: bytes,
         extensions: dict[str, Any],
-    ) -> AsyncIterator[httpcore.Response]:
-        """Send a request; yield the response with its body unread, closed on leaving."""
-        request = _request(method, url, headers, content, extensions)
-        response = await self.handle_async_request(request)
+    ) -> AsyncIterator[PooledStream]:
+        """Send a request; yield the response with its body unread. Leaving returns the
+        connection when the body was read to its end, and closes it otherwise."""
+        where = target(url)
+        timeouts = extensions.get("timeout", {})
+        connection = await self._acquire(where, timeouts)
         try:
-            yield response
-        finally:
-            await response.aclose()
-
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        """Send ``request`` on a pooled connection; the response's close returns it."""
-        if self._closed:
-            raise RuntimeError("the connection pool is closed; create a new provider")
-        origin = request.url.origin
-        connection = await self._acquire(origin, request.extensions.get("timeout", {}))
-        try:
-            response = await connection.handle_async_request(request)
+            status, reason, raw = await connection.start(
+                method.encode("ascii"), where, headers, content, timeouts
+            )
+            yield PooledStream(status, reason, raw, connection, timeouts.get("read"))
         except BaseException:
-            await self._discard(connection)
+            self._discard(connection)
             raise
-        stream = _Returning(response.stream, self, connection, _key(origin))
-        return httpcore.Response(
-            status=response.status,
-            headers=response.headers,
-            content=stream,
-            extensions=response.extensions,
-        )
+        self._release(connection, where.key)
 
     async def aclose(self) -> None:
-        """Close the idle connections; connections in use close when their responses do."""
+        """Close the idle connections; connections in use close when their responses end."""
         self._closed = True
         idle = [c for stack in self._idle.values() for c in stack]
         self._idle.clear()
         for connection in idle:
-            await self._discard(connection)
+            self._discard(connection)
 
-    async def _acquire(
-        self, origin: httpcore.Origin, timeouts: dict[str, float | None]
-    ) -> httpcore.AsyncHTTPConnection:
+    async def _acquire(self, where: Target, timeouts: dict[str, float | None]) -> H1Connection:
+        if self._closed:
+            raise RuntimeError("the connection pool is closed; create a new provider")
         loop = asyncio.get_running_loop()
         pool_timeout = timeouts.get("pool")
         deadline = None if pool_timeout is None else loop.time() + pool_timeout
         while True:
-            stack = self._idle.get(_key(origin))
+            stack = self._idle.get(where.key)
             while stack:
                 connection = stack.pop()
-                # One poll, of this connection only: did the server close it while idle?
-                if connection.is_idle() and not connection.has_expired():
+                # This connection only: did the server close it, or did it expire, while idle?
+                if connection.is_idle():
                     return connection
-                await self._discard(connection)
+                self._discard(connection)
             if self._open < self._max:
                 self._open += 1
-                return httpcore.AsyncHTTPConnection(
-                    origin,
+                return H1Connection(
+                    where,
                     ssl_context=self._ssl_context,
                     keepalive_expiry=self._expiry,
                     socket_options=self._socket_options,
-                    network_backend=_BACKEND,
                 )
             await self._wait(loop, deadline)
 
@@ -197,67 +228,15 @@ class AsyncKeepAlivePool:
                 waiter.set_result(None)
                 return
 
-    async def _release(self, connection: httpcore.AsyncHTTPConnection, key: _Key) -> None:
+    def _release(self, connection: H1Connection, key: _Key) -> None:
         stack = self._idle.setdefault(key, [])
-        if not self._closed and connection.is_idle() and len(stack) < self._max_keepalive:
+        if not self._closed and connection.reusable and len(stack) < self._max_keepalive:
             stack.append(connection)
             self._wake_one()
             return
-        await self._discard(connection)
+        self._discard(connection)
 
-    async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
-        # The slot is freed before the close is awaited: a cancellation during the close must
-        # not leak it.
+    def _discard(self, connection: H1Connection) -> None:
         self._open -= 1
         self._wake_one()
-        await connection.aclose()
-
-
-def _request(
-    method: str,
-    url: str,
-    headers: Sequence[tuple[str, str]],
-    content: bytes,
-    extensions: dict[str, Any],
-) -> httpcore.Request:
-    # What httpcore's request() adds before its pool sees a request: Host and Content-Length.
-    parsed = httpcore.URL(url)
-    default_port = {b"http": 80, b"https": 443}.get(parsed.scheme)
-    host = parsed.host
-    if parsed.port is not None and parsed.port != default_port:
-        host += b":%d" % parsed.port
-    sent = [(b"Host", host), (b"Content-Length", b"%d" % len(content))]
-    sent += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-    return httpcore.Request(method, parsed, headers=sent, content=content, extensions=extensions)
-
-
-class _Returning:
-    """A response body that hands its connection back to the pool when closed."""
-
-    def __init__(
-        self,
-        stream: object,
-        pool: AsyncKeepAlivePool,
-        connection: httpcore.AsyncHTTPConnection,
-        key: _Key,
-    ) -> None:
-        self._stream = stream
-        self._pool = pool
-        self._connection = connection
-        self._key = key
-        self._closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:  # type: ignore[attr-defined]
-            yield chunk
-
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            close = getattr(self._stream, "aclose", None)
-            if close is not None:
-                await close()
-        finally:
-            await self._pool._release(self._connection, self._key)
+        connection.close()
