@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from surefoot import tracing
 from surefoot.core import ConfigError, SpanKind, StoreSettings, semconv
@@ -30,6 +32,25 @@ def test_latest_effective_date_before_the_span_wins() -> None:
     table = PriceTable.builtin()
     assert lookup(table, "gpt-4o", "2024-06-01").input == 5.00
     assert lookup(table, "gpt-4o", "2024-11-01").input == 2.50
+
+
+@given(
+    seconds=st.integers(0, 4_000_000_000),
+    nanos=st.integers(0, 10**9 - 1),
+    model=st.sampled_from(["gpt-4o", "GPT-4o-2024-08-06", "openai/gpt-4o-mini", "unknown"]),
+)
+def test_a_span_is_priced_on_its_utc_date(seconds: int, nanos: int, model: str) -> None:
+    """The price of any instant is the price of its UTC calendar date, to the nanosecond."""
+    day = dt.datetime.fromtimestamp(seconds, dt.UTC).date()
+    table = PriceTable(
+        [Price("gpt-4o*", day, 1.0, 2.0), Price("gpt-4o*", day + dt.timedelta(1), 3.0, 4.0)]
+    )
+    price = table.lookup(model, seconds * 10**9 + nanos)
+    if model.lower().rsplit("/", 1)[-1].startswith("gpt-4o"):
+        assert price is not None
+        assert price.effective_from == day
+    else:
+        assert price is None
 
 
 def test_provider_prefix_is_ignored_and_unknown_models_have_no_price() -> None:

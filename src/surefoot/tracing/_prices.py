@@ -9,6 +9,7 @@ shorter one), then the latest date. Users extend or correct the built-in table w
 from __future__ import annotations
 
 import datetime as dt
+import time
 import tomllib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -94,7 +95,7 @@ class PriceTable:
     def __init__(self, prices: Iterable[Price] = ()) -> None:
         by_key = {(p.pattern.lower(), p.effective_from): p for p in prices}
         self._prices = sorted(by_key.values(), key=lambda p: (p.pattern, p.effective_from))
-        self._cache: dict[tuple[str, dt.date], Price | None] = {}
+        self._cache: dict[tuple[str, int], Price | None] = {}
 
     @classmethod
     def builtin(cls) -> PriceTable:
@@ -128,13 +129,14 @@ class PriceTable:
 
     def lookup(self, model: str, at_ns: int | None = None) -> Price | None:
         """The price of ``model`` on the date of ``at_ns`` (today when None), or None."""
-        day = _day(at_ns)
-        key = (model.lower(), day)
+        # Keyed by the UTC day's number: this runs on every traced model call, and building a
+        # date from a timestamp cost more than the rest of the lookup.
+        key = (model, (time.time_ns() if at_ns is None else at_ns) // _NS_PER_DAY)
         try:
             return self._cache[key]
         except KeyError:
             pass
-        found = self._find(key[0], day)
+        found = self._find(model.lower(), _EPOCH + dt.timedelta(days=key[1]))
         if len(self._cache) < 4096:
             self._cache[key] = found
         return found
@@ -160,10 +162,8 @@ class PriceTable:
         return len(self._prices)
 
 
-def _day(at_ns: int | None) -> dt.date:
-    if at_ns is None:
-        return dt.datetime.now(dt.UTC).date()
-    return dt.datetime.fromtimestamp(at_ns / 1e9, dt.UTC).date()
+_NS_PER_DAY = 86_400 * 10**9
+_EPOCH = dt.date(1970, 1, 1)
 
 
 class _Entry(BaseModel):
