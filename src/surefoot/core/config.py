@@ -105,6 +105,13 @@ class RecorderSettings(_Section):
     shutdown_timeout_s: float = Field(
         5.0, ge=0, description="How long flush at exit may take before the rest goes to the spool."
     )
+    offload: bool | None = Field(
+        None,
+        description="Redact, spool and write spans in a child process instead of on threads of "
+        "the traced one, whose event loop would otherwise wait for their work. Unset: on in "
+        "`surefoot serve`, off in applications. Custom sinks, processors and exporters passed to "
+        "`tracing.init` need it off.",
+    )
 
 
 class TracingSettings(_Section):

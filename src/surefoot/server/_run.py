@@ -46,9 +46,16 @@ def run_server(app: ASGIApp, settings: Settings, **uvicorn_options: Any) -> None
 def start_process(settings: Settings) -> None:
     """What every serving process does before it serves: start tracing, freeze the heap.
 
+    Spans are redacted, spooled and written by a child process unless ``recorder.offload`` is
+    set to false: on threads of the server they hold the interpreter lock its event loop needs
+    (:mod:`surefoot.tracing._offload` has the numbers).
+
     Full collections would otherwise walk the few hundred thousand objects the imported
     libraries and the app hold, stalling every request in flight for tens of milliseconds.
     """
+    if settings.recorder.offload is None:  # unset: a server records from a child process
+        recorder = settings.recorder.model_copy(update={"offload": True})
+        settings = settings.model_copy(update={"recorder": recorder})
     tracing.init(settings)
     gc.collect()
     gc.freeze()

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from surefoot.core._clock import SYSTEM_CLOCK
 from surefoot.core.config import Settings
-from surefoot.core.errors import StoreUnavailable
+from surefoot.core.errors import ConfigError, StoreUnavailable
 from surefoot.tracing._journal import Journal
+from surefoot.tracing._offload import ProcessRecorder
 from surefoot.tracing._orphans import PID_PREFIX
 from surefoot.tracing._prices import PriceTable
 from surefoot.tracing._processors import TruncatePayloads
@@ -70,10 +71,23 @@ def init(
     prices = PriceTable.builtin()
     if tracing.price_table is not None:
         prices = prices.merged(PriceTable.from_toml(tracing.price_table))
-    all_exporters = [*exporters, *_otlp_exporters(settings)]
+    offload = bool(settings.recorder.offload)
+    if offload and (sink is not None or exporters or processors or clock is not SYSTEM_CLOCK):
+        raise ConfigError(
+            "a custom sink, exporter, processor or clock cannot be sent to the recorder's child "
+            "process",
+            hint="set recorder.offload = false to record on threads of this process",
+        )
+    all_exporters = [] if offload else [*exporters, *_otlp_exporters(settings)]
     with _lock:
         _shutdown_locked(settings.recorder.shutdown_timeout_s)
         if not tracing.enabled:
+            return
+        if offload:
+            STATE.recorder = ProcessRecorder(settings, clock)
+            STATE.prices = prices
+            STATE.capture_payloads = tracing.capture_payloads
+            _register_atexit()
             return
         owned = None
         if sink is None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import TracebackType
 
+    from surefoot.tracing._offload import ProcessRecorder
     from surefoot.tracing._recorder import Recorder
 
 __all__ = ["NOOP_SPAN", "NoopSpan", "Span", "current_span", "span"]
@@ -42,7 +43,7 @@ class Span:
 
     def __init__(
         self,
-        recorder: Recorder,
+        recorder: Recorder | ProcessRecorder,
         name: str,
         kind: SpanKind,
         attributes: Mapping[str, Any] | None,
@@ -61,7 +62,7 @@ class Span:
             trace_id, new_span_id(), name, kind, parent_id, recorder.now_ns(), 0,
             SpanStatus.UNSET, attrs, payload,
         )  # fmt: skip
-        self._recorder: Recorder | None = recorder
+        self._recorder: Recorder | ProcessRecorder | None = recorder
         self._token: Token[Span | None] | None = None
         self._ended = False
 

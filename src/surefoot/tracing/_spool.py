@@ -29,10 +29,11 @@ from surefoot.core._records import ErrorInfo, SpanKind, SpanRecord, SpanStatus
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["MAGIC", "Position", "Spool", "decode_payload", "encode_records"]
+__all__ = ["MAGIC", "RECORD_HEADER", "Position", "Spool", "decode_payload", "encode_records"]
 
 MAGIC = b"SFJ1"
 _HEADER = struct.Struct("<4sII")
+RECORD_HEADER = _HEADER  # magic, payload length, CRC-32 of the payload
 _MAX_RECORD = 1 << 30
 _SCAN_BLOCK = 1 << 20
 

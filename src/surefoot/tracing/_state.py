@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from surefoot.tracing._offload import ProcessRecorder
     from surefoot.tracing._prices import PriceTable
     from surefoot.tracing._recorder import Recorder
 
@@ -21,7 +22,7 @@ class TracingState:
     __slots__ = ("capture_payloads", "owned_sink", "prices", "recorder")
 
     def __init__(self) -> None:
-        self.recorder: Recorder | None = None
+        self.recorder: Recorder | ProcessRecorder | None = None
         self.capture_payloads = True
         self.prices: PriceTable | None = None
         self.owned_sink: Any = None  # a store init() opened, closed again by shutdown()

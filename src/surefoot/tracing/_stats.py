@@ -35,6 +35,8 @@ class RecorderStats:
         export_failures: failed export calls.
         dropped_export: spans not exported because the export queue was full.
         attributes_converted: attribute values converted because they were not JSON.
+        dropped_child_exit: spans handed to the recorder's child process (``offload``) that
+            ended before taking them.
     """
 
     enqueued: int = 0
@@ -59,3 +61,4 @@ class RecorderStats:
     export_failures: int = 0
     dropped_export: int = 0
     attributes_converted: int = 0
+    dropped_child_exit: int = 0

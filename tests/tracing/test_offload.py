@@ -1,0 +1,141 @@
+"""The offloaded recorder: spans recorded in a child process reach the store, whatever ends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from surefoot import tracing
+from surefoot.core import ConfigError, SpanRecord, StoreSettings
+from surefoot.store import Store
+from surefoot.tracing._offload import ProcessRecorder
+from surefoot.tracing._state import STATE
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from surefoot.core import Settings
+    from surefoot.testing import InMemorySink
+
+
+def _offloaded(settings_factory: Callable[..., Settings]) -> Settings:
+    settings = settings_factory(recorder={"offload": True})
+    tracing.init(settings)
+    return settings
+
+
+def _record(count: int, prefix: str = "work") -> None:
+    for i in range(count):
+        with tracing.span(f"{prefix} {i}", input={"note": f"write to ann{i}@example.com"}):
+            pass
+
+
+def _stored(settings: Settings) -> list[SpanRecord]:
+    store = Store.open(settings.store)
+    try:
+        return list(store.iter_spans())
+    finally:
+        store.close()
+
+
+def test_spans_reach_the_store_through_the_child(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """Every span recorded is written by the child, and the counters say so after a flush."""
+    settings = _offloaded(settings_factory)
+    _record(300)
+    assert tracing.flush(10.0)
+    stats = tracing.stats()
+    assert (stats.enqueued, stats.written, stats.pending) == (300, 300, 0)
+    assert len(_stored(settings)) == 300
+
+
+def test_the_child_redacts_before_anything_is_stored(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """The settings' redaction runs in the child: the store never sees the address."""
+    settings = _offloaded(settings_factory)
+    _record(1)
+    assert tracing.flush(10.0)
+    (span,) = _stored(settings)
+    assert span.input == {"note": "write to [EMAIL]"}
+
+
+def test_a_child_that_dies_is_replaced_and_nothing_flushed_is_lost(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """Spans shipped after the child was killed go to a new child; the dead one lost nothing."""
+    settings = _offloaded(settings_factory)
+    _record(50, "before")
+    assert tracing.flush(10.0)
+    recorder = STATE.recorder
+    assert isinstance(recorder, ProcessRecorder)
+    recorder._child.kill()
+    recorder._child.wait(5.0)
+    _record(50, "after")
+    assert tracing.flush(10.0)
+    assert len(_stored(settings)) == 100
+    assert tracing.stats().dropped_child_exit == 0
+
+
+def test_spans_shipped_before_the_parent_dies_are_written(tmp_path: Path) -> None:
+    """A parent killed without shutting down leaves the child to write what it was sent."""
+    script = (
+        "import os, sys, time\n"
+        "from surefoot import tracing\n"
+        "from surefoot.core import Settings\n"
+        "tracing.init(Settings.load(None, store={'url': sys.argv[1]},\n"
+        "    recorder={'spool_dir': sys.argv[2], 'offload': True, 'flush_interval_s': 0.02}))\n"
+        "for i in range(200):\n"
+        "    with tracing.span('work'):\n"
+        "        pass\n"
+        "time.sleep(0.5)  # shipped to the child, which may not have written them yet\n"
+        "print(tracing.stats().enqueued, flush=True)\n"
+        "os._exit(0)  # no shutdown, no flush: as if killed\n"
+    )
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", script, url, str(tmp_path / "spool")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == ["200"]
+    store = Store.open(StoreSettings(url=url))
+    deadline = time.monotonic() + 20
+    while store.count_spans() < 200 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the orphaned child writes, then exits
+    assert store.count_spans() == 200
+    store.close()
+
+
+def test_offload_refuses_a_sink_it_cannot_send(
+    settings_factory: Callable[..., Settings], sink: InMemorySink
+) -> None:
+    """A custom sink lives in this process: with offload on, init says to turn it off."""
+    with pytest.raises(ConfigError, match="child process") as raised:
+        tracing.init(settings_factory(recorder={"offload": True}), sink=sink)
+    assert "offload = false" in (raised.value.hint or "")
+
+
+def test_a_child_outlives_ctrl_c_to_its_group(settings_factory: Callable[..., Settings]) -> None:
+    """SIGINT to the process group leaves the child running until the parent shuts it down."""
+    settings = _offloaded(settings_factory)
+    recorder = STATE.recorder
+    assert isinstance(recorder, ProcessRecorder)
+    _record(10)
+    assert tracing.flush(10.0)
+    os.kill(recorder._child.pid, signal.SIGINT)
+    time.sleep(0.2)
+    assert recorder._child.poll() is None
+    _record(10, "later")
+    assert tracing.shutdown(10.0)
+    assert len(_stored(settings)) == 20
