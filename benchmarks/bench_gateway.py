@@ -57,7 +57,8 @@ queueing (latency = 64 / throughput), not the hop's cost:
 Every client and server sets TCP_NODELAY (Nagle's algorithm with delayed ACKs adds 40 ms on
 loopback). ``--runs N`` repeats the gateway section against the same servers and prints the
 median of the runs' p50, p99, throughput and server CPU per request (the CPU time of each server
-process over the run divided by its requests; less noisy than latency on a shared machine).
+process and its children over the run, divided by its requests: the gateway's span recorder is a
+child process; less noisy than latency on a shared machine).
 ``--loop``/``--http`` choose uvicorn's event loop and HTTP parser for the proxies and the gateway
 (``auto`` picks uvloop and httptools when installed, as ``surefoot serve`` does). A legend after
 the tables states each target, the regime it is judged in, and whether the gateway met it.
@@ -281,9 +282,26 @@ def pass_through(n: int, root: Path) -> None:
 
 
 def _cpu_s(process: subprocess.Popen[str]) -> float:
-    """User plus system CPU seconds the process has used (Linux /proc)."""
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User plus system CPU seconds the process and its running children have used (Linux
+    /proc): the gateway's span recorder runs in a child process, and its work counts."""
+    ticks, parents = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    family, total = {process.pid}, 0
+    for pid in sorted(ticks):  # a child's pid is almost always above its parent's; check all
+        ancestor = pid
+        while ancestor not in family and ancestor in parents and ancestor > 1:
+            ancestor = parents[ancestor]
+        if ancestor in family:
+            family.add(pid)
+            total += ticks[pid]
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _median(values: list[float]) -> float:

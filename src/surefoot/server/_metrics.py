@@ -166,6 +166,7 @@ class RecorderCollector(Collector):
             "processor_error": stats.processor_errors,
             "spool_full": stats.dropped_spool_full,
             "export_queue_full": stats.dropped_export,
+            "child_exit": stats.dropped_child_exit,
         }.items():
             dropped.add_metric([reason], value)
         yield dropped
