@@ -77,6 +77,7 @@ def test_a_child_that_dies_is_replaced_and_nothing_flushed_is_lost(
     assert tracing.flush(10.0)
     recorder = STATE.recorder
     assert isinstance(recorder, ProcessRecorder)
+    recorder.min_child_life_s = 0.0  # this child is young, but did not die as it started
     recorder._child.kill()
     recorder._child.wait(5.0)
     _record(50, "after")
@@ -139,3 +140,27 @@ def test_a_child_outlives_ctrl_c_to_its_group(settings_factory: Callable[..., Se
     _record(10, "later")
     assert tracing.shutdown(10.0)
     assert len(_stored(settings)) == 20
+
+
+def test_a_child_that_dies_as_it_starts_is_not_restarted_again_and_again(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """A child that cannot run ends the shipping: its spans are counted as lost, loudly."""
+    settings = _offloaded(settings_factory)
+    recorder = STATE.recorder
+    assert isinstance(recorder, ProcessRecorder)
+    recorder._child.kill()
+    recorder._child.wait(5.0)
+    _record(20)
+    assert not tracing.flush(2.0)
+    stats = tracing.stats()
+    assert (stats.enqueued, stats.dropped_child_exit) == (20, 20)
+    assert len(_stored(settings)) == 0
+
+
+def test_an_invalid_store_url_fails_init_here_not_in_the_child(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """The store URL is checked before the child starts, with the store's own message."""
+    with pytest.raises(ConfigError, match="mysql"):
+        tracing.init(settings_factory(recorder={"offload": True}, store={"url": "mysql://db/x"}))

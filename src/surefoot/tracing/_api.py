@@ -84,6 +84,7 @@ def init(
         if not tracing.enabled:
             return
         if offload:
+            _check_store_url(settings.store)  # the child would fail on it, out of sight
             STATE.recorder = ProcessRecorder(settings, clock)
             STATE.prices = prices
             STATE.capture_payloads = tracing.capture_payloads
@@ -185,6 +186,12 @@ def _shutdown_locked(timeout_s: float) -> bool:
         except Exception as exc:  # closing is best effort at exit
             logger.warning("surefoot: closing the store failed: %r", exc)
     return ok
+
+
+def _check_store_url(settings: StoreSettings) -> None:
+    from surefoot.store import backend_of
+
+    backend_of(settings.url)
 
 
 def _open_store(settings: StoreSettings) -> SpanSink:

@@ -27,11 +27,14 @@ import dataclasses
 import itertools
 import json
 import logging
+import os
 import struct
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from surefoot.tracing._spool import encode_records
@@ -49,6 +52,7 @@ logger = logging.getLogger("surefoot.tracing")
 SPANS = b"S"  # followed by one spool record (header and payload)
 FLUSH = b"F"  # followed by FLUSH_ARGS: a token to answer with, and the seconds to wait
 FLUSH_ARGS = struct.Struct("<Qd")
+_IMPORT_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding surefoot/
 _FIELDS = {field.name for field in dataclasses.fields(RecorderStats)}
 
 
@@ -76,6 +80,9 @@ class ProcessRecorder:
         clock: where span times come from.
     """
 
+    min_child_life_s = 2.0
+    """A child that ends sooner after its start is not replaced: another would end too."""
+
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings: RecorderSettings = settings.recorder
         self.now_ns = clock.now_ns
@@ -85,6 +92,7 @@ class ProcessRecorder:
         self._batch_size = self.settings.batch_size
         self._wake = threading.Event()
         self._stopping = False
+        self._dead = False  # the child died as it started: ship nothing more
         self._lock = threading.Lock()  # the pipe, the child and the counters below
         self._drained = 0  # spans taken off the queue
         self._shipped = 0  # spans written to the current child
@@ -114,11 +122,17 @@ class ProcessRecorder:
 
     # ------------------------------------------------------------------ the child
     def _start_child(self) -> subprocess.Popen[bytes]:
+        # The child imports surefoot from where this process did, whatever sys.path made it
+        # importable here (a source checkout, a test run's path).
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_IMPORT_ROOT, env.get("PYTHONPATH")]))
         child = subprocess.Popen(
             [sys.executable, "-m", "surefoot.tracing._offload_child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=env,
         )
+        self._started_at = time.monotonic()
         assert child.stdin is not None and child.stdout is not None
         child.stdin.write(self._config)
         child.stdin.flush()
@@ -170,6 +184,8 @@ class ProcessRecorder:
 
     def _write(self, frame: bytes) -> bool:
         """Write one frame to the child (holding ``_lock``), replacing a child that ended."""
+        if self._dead:
+            return False
         for attempt in (1, 2):
             stdin = self._child.stdin
             assert stdin is not None
@@ -178,13 +194,26 @@ class ProcessRecorder:
                 stdin.flush()
                 return True
             except (OSError, ValueError) as exc:  # BrokenPipeError; ValueError: closed file
-                if attempt == 2 or self._stopping:
-                    logger.error("surefoot: the span recorder process cannot be reached: %r", exc)
+                if attempt == 2 or self._stopping or self._dead:
                     return False
-                self._replace_child(exc)
+                try:
+                    self._replace_child(exc)
+                except (OSError, ValueError):
+                    return False
         return False
 
     def _replace_child(self, exc: BaseException) -> None:
+        if time.monotonic() - self._started_at < self.min_child_life_s:
+            # It died as it started (it cannot import surefoot, or cannot open the store):
+            # another would too. Stop here rather than start one per batch.
+            self._dead = True
+            logger.error(
+                "surefoot: the span recorder process exits as it starts (exit code %s); spans "
+                "are dropped and counted in stats().dropped_child_exit from now on. Its log "
+                "above says why; set recorder.offload = false to record in this process",
+                self._child.poll(),
+            )
+            raise exc
         stats = self._child_stats
         self._lost += max(self._shipped - stats.enqueued, 0)
         self._written_before += stats.written
