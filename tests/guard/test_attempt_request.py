@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from surefoot.guard._result import attempt_request
+from surefoot.guard._build import attempt_request
 from surefoot.providers import ChatRequest, ModelRef, ResponseFormat
 
 PIN = ModelRef.parse("local:m-2")

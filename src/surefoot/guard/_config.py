@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from surefoot.core._records import Decision, DecisionStatus
 from surefoot.guard._breaker import CircuitBreaker
 from surefoot.guard._budget_retry import RetryBudget
 from surefoot.guard._bulkhead import Bulkhead
@@ -144,7 +145,12 @@ class StaticMessage:
 
 @dataclass(frozen=True, slots=True)
 class GuardConfig:
-    """Everything the decision core needs, resolved once by the guard."""
+    """Everything the decision core needs, resolved once by the guard.
+
+    ``judged`` and ``served`` are derived at construction, for the decision core's common
+    path: whether answers are validated or scored at all, and per lane the decision an answer
+    served by it gets when nothing else happened (no reasons, no score).
+    """
 
     lanes: tuple[Lane, ...]
     fallbacks: tuple[Fallback, ...] = ()
@@ -159,3 +165,14 @@ class GuardConfig:
     cost: CostBudget | None = None
     default_max_tokens: int = 4096
     min_attempt_s: float = 0.005
+    judged: bool = field(init=False)
+    served: tuple[Decision, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Frozen: derived fields are set the way the dataclass's own __init__ sets fields.
+        object.__setattr__(self, "judged", bool(self.validation or self.scorers))
+        served = tuple(
+            Decision(DecisionStatus.FALLBACK if i else DecisionStatus.SERVE, served_by=lane.name)
+            for i, lane in enumerate(self.lanes)
+        )
+        object.__setattr__(self, "served", served)

@@ -24,7 +24,8 @@ from surefoot.core.errors import (
     SurefootError,
     ValidationFailed,
 )
-from surefoot.guard._judge import Evidence, Verdict, judge
+from surefoot.guard._build import attempt_record, attempt_request
+from surefoot.guard._judge import NO_EVIDENCE, Evidence, Verdict, judge
 from surefoot.guard._ledger import Ledger
 from surefoot.guard._onfail import build_reask
 from surefoot.guard._policies import RetryState, never_retryable
@@ -35,7 +36,6 @@ from surefoot.guard._result import (
     DoFallback,
     DoSleep,
     Finish,
-    attempt_request,
 )
 from surefoot.providers import check_served
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from surefoot.core._clock import Clock
     from surefoot.guard._config import GuardConfig, Lane
     from surefoot.guard._result import AttemptRecord
-    from surefoot.providers import ChatRequest, ChatResponse, PinCheck
+    from surefoot.providers import ChatRequest, ChatResponse
 
 __all__ = ["Run"]
 
@@ -87,17 +87,18 @@ class Run:
         self.clock = clock
         self.original = request
         self.base = request  # what reasks are built from: the original after context fitting
+        self._pending: ChatRequest = request
         self.key = key
-        self.evidence = evidence or Evidence()
+        self.evidence = evidence or NO_EVIDENCE
         self.streamed = streamed
         self.started_s = clock.monotonic()
         self.reasons: list[str] = []
-        self._ledger = Ledger(config, key)
-        self.attempts: list[AttemptRecord] = self._ledger.attempts
+        self.attempts: list[AttemptRecord] = []
+        # Without a cost budget there is nothing to reserve or settle: no ledger at all.
+        self._ledger = None if config.cost is None else Ledger(config, key)
         self._lane_index = 0
         self._on_lane = 0  # attempts on the current lane
         self._reasks = 0
-        self._pending: ChatRequest = request
         self._fallback_index = 0
         self._last_error: SurefootError | None = None
         self._reasking = False
@@ -121,7 +122,7 @@ class Run:
             if fitted.truncated:
                 self.reasons.append("context_truncated")
             self.base = dataclasses.replace(self.original, messages=fitted.messages)
-        self._pending = self.base
+            self._pending = self.base
         return self._try_lane(first=True)
 
     def after_sleep(self) -> Action:
@@ -129,11 +130,66 @@ class Run:
         return self._try_lane(first=False)
 
     def after_attempt(self, action: DoAttempt, outcome: AttemptOutcome) -> Action:
-        """After a :class:`DoAttempt`: settle, then retry, judge the answer or move on."""
+        """After a :class:`DoAttempt`: settle, then judge the answer, retry or move on."""
+        response = outcome.response
+        if response is None:
+            return self._after_failure(action, outcome)
+        # The usual case, kept to the few steps an answer needs: record, settle, judge.
         lane = action.lane
         reask, self._reasking = self._reasking, False
-        self._ledger.record(action, outcome, reask=reask)
-        self._ledger.settle(lane, outcome.response)
+        self.attempts.append(
+            attempt_record(
+                lane.name,
+                action.number,
+                "ok",
+                outcome.duration_s,
+                action.timeout_s,
+                None,
+                response.model,
+                reask,
+            )
+        )
+        if self._ledger is not None:
+            self._ledger.settle(lane, response)
+        lane.breaker.record_success(outcome.duration_s)
+        if lane.ref is not None:
+            # The provider already checked its answer against the pin the attempt carried.
+            check = outcome.pin or check_served(
+                lane.ref, response.model, response.system_fingerprint
+            )
+            if not check.matches:
+                self.reasons.append(
+                    f"model_mismatch:expected={check.expected}:served={check.served_model}"
+                )
+        if not self.config.judged:
+            # Nothing to validate or score: judging would serve the answer as it is, plainly
+            # (tests/guard/test_plain_path.py holds this equal to judging it).
+            if self.reasons:
+                status = DecisionStatus.FALLBACK if self._lane_index else DecisionStatus.SERVE
+                decision = self._decision(status, served_by=lane.name)
+            else:
+                decision = self.config.served[self._lane_index]
+            return Finish(decision, response.content, response)
+        return self._judge(lane, response)
+
+    def _judge(self, lane: Lane, response: ChatResponse) -> Action:
+        verdict = judge(
+            self.config,
+            response.content,
+            response,
+            self.evidence,
+            reasks_used=self._reasks,
+            streamed=self.streamed,
+        )
+        self.reasons.extend(verdict.reasons)
+        return self._apply(lane, response, verdict)
+
+    def _after_failure(self, action: DoAttempt, outcome: AttemptOutcome) -> Action:
+        lane = action.lane
+        reask, self._reasking = self._reasking, False
+        self.attempts.append(_failure_record(action, outcome, reask))
+        if self._ledger is not None:
+            self._ledger.settle(lane, None)
         if outcome.rejected is not None:
             lane.breaker.release()
             self._last_error = BulkheadFull(
@@ -141,9 +197,6 @@ class Run:
                 "flight, its bulkhead's limit; no call was made"
             )
             return self._next_lane(f"{lane.name}:{outcome.rejected}")
-        if outcome.response is not None:
-            lane.breaker.record_success(outcome.duration_s)
-            return self._after_response(lane, outcome.response, outcome.pin)
         error = outcome.error
         if isinstance(error, ContentFiltered | InvalidInput):
             lane.breaker.release()  # the upstream is healthy; the request is the problem
@@ -168,7 +221,9 @@ class Run:
         lanes = self.config.lanes
         while self._lane_index < len(lanes):
             lane = lanes[self._lane_index]
-            remaining_s = self.remaining_s
+            # self.remaining_s, spelled out: every attempt starts here, and between two HTTP
+            # calls each Python call on the path costs about a microsecond.
+            remaining_s = self.config.deadline_s - (self.clock.monotonic() - self.started_s)
             if remaining_s <= self.config.min_attempt_s:
                 self.reasons.append("deadline_exhausted")
                 self._last_error = DeadlineExceeded(
@@ -181,20 +236,20 @@ class Run:
                 self._advance_lane()
                 first = True
                 continue
-            refused = self._ledger.reserve(lane, self._pending)
-            if refused is not None:
-                lane.breaker.release()
-                return self._refuse(*refused)
+            if self._ledger is not None:
+                refused = self._ledger.reserve(lane, self._pending)
+                if refused is not None:
+                    lane.breaker.release()
+                    return self._refuse(*refused)
             if first:
                 lane.retry_budget.record_request()
-            return self._attempt(lane, remaining_s)
+            self._on_lane += 1
+            # max(min(lane.timeout_s, remaining_s), 0.0) without the builtins' argument parsing.
+            timeout_s = remaining_s if remaining_s < lane.timeout_s else lane.timeout_s
+            timeout_s = 0.0 if timeout_s < 0.0 else timeout_s
+            request = attempt_request(self._pending, lane.ref, timeout_s)
+            return DoAttempt(lane, request, timeout_s, len(self.attempts) + 1)
         return self._next_fallback()
-
-    def _attempt(self, lane: Lane, remaining_s: float) -> DoAttempt:
-        self._on_lane += 1
-        timeout_s = max(min(lane.timeout_s, remaining_s), 0.0)
-        request = attempt_request(self._pending, lane.ref, timeout_s)
-        return DoAttempt(lane, request, timeout_s, len(self.attempts) + 1)
 
     def _after_error(self, lane: Lane, error: BaseException | None) -> Action:
         name = type(error).__name__
@@ -231,25 +286,6 @@ class Run:
         self._pending = self.base
 
     # ------------------------------------------------------------------ answers
-    def _after_response(self, lane: Lane, response: ChatResponse, pin: PinCheck | None) -> Action:
-        if lane.ref is not None:
-            # The provider already checked its answer against the pin the attempt carried.
-            check = pin or check_served(lane.ref, response.model, response.system_fingerprint)
-            if not check.matches:
-                self.reasons.append(
-                    f"model_mismatch:expected={check.expected}:served={check.served_model}"
-                )
-        verdict = judge(
-            self.config,
-            response.content,
-            response,
-            self.evidence,
-            reasks_used=self._reasks,
-            streamed=self.streamed,
-        )
-        self.reasons.extend(verdict.reasons)
-        return self._apply(lane, response, verdict)
-
     def _apply(self, lane: Lane, response: ChatResponse, verdict: Verdict) -> Action:
         conf = verdict.confidence
         match verdict.kind:
@@ -310,6 +346,17 @@ class Run:
         caveat: str | None = None,
     ) -> Decision:
         return Decision(status, confidence, tuple(self.reasons), caveat, served_by)
+
+
+def _failure_record(action: DoAttempt, outcome: AttemptOutcome, reask: bool) -> AttemptRecord:
+    if outcome.rejected is not None:
+        kind, error = "rejected", outcome.rejected
+    else:
+        kind, error = "error", type(outcome.error).__name__
+    lane = action.lane
+    return attempt_record(
+        lane.name, action.number, kind, outcome.duration_s, action.timeout_s, error, None, reask
+    )
 
 
 def _as_surefoot_error(error: BaseException | None) -> SurefootError:

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from surefoot.core.errors import ProviderError, ProviderTimeout, SurefootError
 from surefoot.guard import _trace
-from surefoot.guard._result import AttemptOutcome, DoAttempt, DoFallback, DoSleep, Finish
+from surefoot.guard._result import AttemptOutcome, DoAttempt, DoSleep, Finish
 
 if TYPE_CHECKING:
     from surefoot.core._clock import Clock
     from surefoot.guard._config import Lane
     from surefoot.guard._decide import Run
+    from surefoot.guard._result import DoFallback
 
 __all__ = ["arun", "ask_fallback", "run", "within", "wrap_foreign"]
 
@@ -26,47 +27,51 @@ _log = logging.getLogger("surefoot.guard")
 _T = TypeVar("_T")
 
 
-def run(core: Run, clock: Clock) -> Finish:
-    """Carry out ``core``'s actions until it finishes."""
+def run(core: Run, clock: Clock, traced: bool) -> Finish:
+    """Carry out ``core``'s actions until it finishes; ``traced``: open attempt spans."""
     action = core.begin()
-    while True:
+    while not isinstance(action, Finish):
         if isinstance(action, DoAttempt):
-            action = core.after_attempt(action, attempt(action, clock))
+            action = core.after_attempt(action, attempt(action, clock, traced))
         elif isinstance(action, DoSleep):
             clock.sleep(action.seconds)
             action = core.after_sleep()
-        elif isinstance(action, DoFallback):
-            action = core.after_fallback(action, ask_fallback(action))
         else:
-            return action
+            action = core.after_fallback(action, ask_fallback(action))
+    return action
 
 
-async def arun(core: Run, clock: Clock) -> Finish:
+async def arun(core: Run, clock: Clock, traced: bool) -> Finish:
     """Async twin of :func:`run`."""
     action = core.begin()
-    while True:
+    while not isinstance(action, Finish):
         if isinstance(action, DoAttempt):
-            action = core.after_attempt(action, await aattempt(action, clock))
+            action = core.after_attempt(action, await aattempt(action, clock, traced))
         elif isinstance(action, DoSleep):
             await clock.asleep(action.seconds)
             action = core.after_sleep()
-        elif isinstance(action, DoFallback):
-            action = core.after_fallback(action, ask_fallback(action))
         else:
-            return action
+            action = core.after_fallback(action, ask_fallback(action))
+    return action
 
 
-def attempt(action: DoAttempt, clock: Clock) -> AttemptOutcome:
-    """Make one call inside the upstream's bulkhead and an attempt span."""
+def attempt(action: DoAttempt, clock: Clock, traced: bool) -> AttemptOutcome:
+    """Make one call inside the upstream's bulkhead (and an attempt span when ``traced``)."""
     lane = action.lane
     started_s = clock.monotonic()
     if not lane.bulkhead.acquire(action.timeout_s):
         return AttemptOutcome(clock.monotonic() - started_s, rejected="bulkhead_full")
     try:
-        if not _trace.recording():  # the same call without entering a no-op span
-            return _call(lane, action, clock, started_s, _trace.NOOP_SPAN)
-        with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
-            return _call(lane, action, clock, started_s, span)
+        if traced:
+            with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
+                return _call(lane, action, clock, started_s, span)
+        # Untraced: what _call does, without a span and without the extra call.
+        try:
+            response, pin = lane.provider.complete_checked(action.request)
+        except Exception as exc:  # the boundary to provider code: every failure is an outcome
+            return AttemptOutcome(clock.monotonic() - started_s, error=wrap_foreign(exc, lane))
+        # Positional: this runs on every answered call, and keywords cost a third more.
+        return AttemptOutcome(clock.monotonic() - started_s, response, None, None, False, pin)
     finally:
         lane.bulkhead.release()
 
@@ -80,17 +85,17 @@ def _call(
         error = wrap_foreign(exc, lane)
         span.record_error(error)
         return AttemptOutcome(clock.monotonic() - started_s, error=error)
-    return AttemptOutcome(clock.monotonic() - started_s, response=response, pin=pin)
+    return AttemptOutcome(clock.monotonic() - started_s, response, None, None, False, pin)
 
 
-async def aattempt(action: DoAttempt, clock: Clock) -> AttemptOutcome:
+async def aattempt(action: DoAttempt, clock: Clock, traced: bool) -> AttemptOutcome:
     """Async twin of :func:`attempt`; the timeout is enforced here too, not only by the provider."""
     lane = action.lane
     started_s = clock.monotonic()
     if not await lane.bulkhead.aacquire(action.timeout_s):
         return AttemptOutcome(clock.monotonic() - started_s, rejected="bulkhead_full")
     call = _ainline if lane.provider.cancels_promptly else _atask
-    if not _trace.recording():
+    if not traced:
         return await call(lane, action, clock, started_s, _trace.NOOP_SPAN)
     with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
         return await call(lane, action, clock, started_s, span)
@@ -109,7 +114,7 @@ async def _ainline(
         return _failed(exc, lane, action, clock, started_s, span)
     finally:
         lane.bulkhead.arelease()
-    return AttemptOutcome(clock.monotonic() - started_s, response=response, pin=pin)
+    return AttemptOutcome(clock.monotonic() - started_s, response, None, None, False, pin)
 
 
 async def _atask(
@@ -123,7 +128,7 @@ async def _atask(
         response, pin = await within(call, action.timeout_s)
     except Exception as exc:  # the boundary to provider code: every failure is an outcome
         return _failed(exc, lane, action, clock, started_s, span)
-    return AttemptOutcome(clock.monotonic() - started_s, response=response, pin=pin)
+    return AttemptOutcome(clock.monotonic() - started_s, response, None, None, False, pin)
 
 
 def _failed(

@@ -11,10 +11,11 @@ from surefoot.core._clock import SYSTEM_CLOCK, Clock
 from surefoot.core._records import Decision, DecisionStatus
 from surefoot.core.errors import ConfigError
 from surefoot.guard import _drive, _trace
+from surefoot.guard._build import guard_result
 from surefoot.guard._confidence import Scorer
 from surefoot.guard._config import Fallback, GuardConfig, Lane, RulesDefault, Upstream
 from surefoot.guard._decide import Run
-from surefoot.guard._judge import Evidence
+from surefoot.guard._judge import NO_EVIDENCE, Evidence
 from surefoot.guard._onfail import ValidationPolicy
 from surefoot.guard._policies import (
     RetryIfRetryable,
@@ -24,7 +25,6 @@ from surefoot.guard._policies import (
     WaitExponentialJitter,
     WaitPolicy,
 )
-from surefoot.guard._result import Finish, GuardResult
 from surefoot.guard._routing import EscalationItem, EscalationSink, RoutingPolicy
 from surefoot.guard._streaming import AsyncGuardStream, GuardStream
 from surefoot.providers import ChatRequest
@@ -32,16 +32,17 @@ from surefoot.providers import ChatRequest
 if TYPE_CHECKING:
     from surefoot.guard._context import ContextBudget
     from surefoot.guard._cost import CostBudget
+    from surefoot.guard._result import Finish, GuardResult
     from surefoot.guard._validators import ValidatorBase
     from surefoot.providers import Provider
 
 __all__ = ["Guard"]
 
 _log = logging.getLogger("surefoot.guard")
+_REFUSED = DecisionStatus.REFUSED
 
 FallbackLike = Fallback | Callable[[ChatRequest], "str | None"]
 ScorerLike = Scorer | tuple[float, Scorer]
-_NO_EVIDENCE = Evidence()
 
 
 class Guard:
@@ -138,11 +139,20 @@ class Guard:
             ProviderError: only with ``raise_on_refusal=True``, when the last upstream error
                 is the best explanation.
         """
-        core = self._run(request, key, passages, passage_scores, streamed=False)
+        evidence = NO_EVIDENCE
+        if passages or passage_scores:
+            evidence = Evidence(tuple(passages), tuple(passage_scores))
+        core = Run(self.config, request, self.clock, key=key, evidence=evidence)
         if not _trace.recording():  # no span to open: skip entering and leaving a no-op one
-            return self._finish(_trace.NOOP_SPAN, core, request, _drive.run(core, self.clock))
+            finish = _drive.run(core, self.clock, False)
+            if finish.escalate or finish.error is not None:
+                return self._finish(None, core, request, finish)
+            # Nothing to escalate, raise or record: what _finish would build, built at once.
+            return guard_result(
+                finish.decision, finish.response, finish.content, core.attempts, None, None
+            )
         with _trace.guard_span(self.name, request) as span:
-            finish = _drive.run(core, self.clock)
+            finish = _drive.run(core, self.clock, True)
             return self._finish(span, core, request, finish)
 
     async def acomplete(
@@ -154,12 +164,19 @@ class Guard:
         passage_scores: Sequence[float] = (),
     ) -> GuardResult:
         """Async twin of :meth:`complete`."""
-        core = self._run(request, key, passages, passage_scores, streamed=False)
+        evidence = NO_EVIDENCE
+        if passages or passage_scores:
+            evidence = Evidence(tuple(passages), tuple(passage_scores))
+        core = Run(self.config, request, self.clock, key=key, evidence=evidence)
         if not _trace.recording():
-            finish = await _drive.arun(core, self.clock)
-            return self._finish(_trace.NOOP_SPAN, core, request, finish)
+            finish = await _drive.arun(core, self.clock, False)
+            if finish.escalate or finish.error is not None:
+                return self._finish(None, core, request, finish)
+            return guard_result(
+                finish.decision, finish.response, finish.content, core.attempts, None, None
+            )
         with _trace.guard_span(self.name, request) as span:
-            finish = await _drive.arun(core, self.clock)
+            finish = await _drive.arun(core, self.clock, True)
             return self._finish(span, core, request, finish)
 
     def stream(self, request: ChatRequest, *, key: str | None = None) -> GuardStream:
@@ -169,42 +186,31 @@ class Guard:
         it is a failed request: the decision is ``refused`` and the iterator raises the
         provider's error, so a cut answer never passes for a whole one.
         """
-        core = self._run(request, key, (), (), streamed=True)
+        core = Run(self.config, request, self.clock, key=key, streamed=True)
         return GuardStream(self, core, request)
 
     def astream(self, request: ChatRequest, *, key: str | None = None) -> AsyncGuardStream:
         """Async twin of :meth:`stream`."""
-        core = self._run(request, key, (), (), streamed=True)
+        core = Run(self.config, request, self.clock, key=key, streamed=True)
         return AsyncGuardStream(self, core, request)
 
-    def _run(
-        self,
-        request: ChatRequest,
-        key: str | None,
-        passages: Sequence[str],
-        scores: Sequence[float],
-        *,
-        streamed: bool,
-    ) -> Run:
-        evidence = Evidence(tuple(passages), tuple(scores)) if passages or scores else _NO_EVIDENCE
-        return Run(self.config, request, self.clock, key=key, evidence=evidence, streamed=streamed)
-
     def _finish(
-        self, span: _trace.Span, core: Run, request: ChatRequest, finish: Finish
+        self, span: _trace.Span | None, core: Run, request: ChatRequest, finish: Finish
     ) -> GuardResult:
-        """Escalate if asked, record the decision on the span, and build the result."""
-        trace_id = _trace.trace_id_of(span)
+        """Escalate if asked, record the decision on the span (if any), and build the result."""
+        trace_id = None if span is None else _trace.trace_id_of(span)
         decision = finish.decision
         if finish.escalate:
             decision = self._escalate(request, finish, trace_id)
-        _trace.record_decision(span, decision)
-        result = GuardResult(
-            decision, finish.response, finish.content, core.attempts, trace_id, finish.error
+        if span is not None:
+            _trace.record_decision(span, decision)
+        error = finish.error
+        if error is not None and self.raise_on_refusal and decision.status is _REFUSED:
+            error.trace_id = trace_id
+            raise error
+        return guard_result(
+            decision, finish.response, finish.content, core.attempts, trace_id, error
         )
-        if self.raise_on_refusal and decision.status is DecisionStatus.REFUSED and finish.error:
-            finish.error.trace_id = trace_id
-            raise finish.error
-        return result
 
     def _escalate(self, request: ChatRequest, finish: Finish, trace_id: str | None) -> Decision:
         content = finish.response.content if finish.response else finish.content

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from surefoot.guard._validators import ValidationResult
     from surefoot.providers import ChatResponse
 
-__all__ = ["Verdict", "judge"]
+__all__ = ["NO_EVIDENCE", "Evidence", "Verdict", "judge"]
 
 _log = logging.getLogger("surefoot.guard")
 
@@ -46,6 +46,10 @@ class Evidence:
 
     passages: tuple[str, ...] = ()
     passage_scores: tuple[float, ...] = ()
+
+
+NO_EVIDENCE = Evidence()
+"""The evidence of a request that brought none (frozen, so one instance serves all)."""
 
 
 def _validate(policy: ValidationPolicy, text: str) -> ValidationResult:

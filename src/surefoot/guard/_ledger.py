@@ -1,6 +1,7 @@
-"""The accounts of one guarded request: the attempts made and the cost reservation in flight.
+"""The cost account of one guarded request: the reservation in flight, and its settlement.
 
 Pure bookkeeping for the decision core (:mod:`surefoot.guard._decide`): no sleeping, no calls.
+A request under a guard without a cost budget has no ledger at all.
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from typing import TYPE_CHECKING
 
 from surefoot.core.errors import BudgetExceeded
 from surefoot.guard._cost import Reservation, actual_usd, worst_case_usd
-from surefoot.guard._result import AttemptRecord
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from surefoot.guard._config import GuardConfig, Lane
-    from surefoot.guard._result import AttemptOutcome, DoAttempt
     from surefoot.providers import ChatRequest, ChatResponse, Message
 
 __all__ = ["Ledger", "Refusal"]
@@ -25,15 +24,14 @@ Refusal = tuple[BudgetExceeded, str]
 
 
 class Ledger:
-    """Attempt records and cost reservations of one request. Not thread-safe, like its run."""
+    """Cost reservations of one request. Not thread-safe, like its run."""
 
-    __slots__ = ("_config", "_key", "_reservation", "attempts")
+    __slots__ = ("_config", "_key", "_reservation")
 
     def __init__(self, config: GuardConfig, key: str | None) -> None:
         self._config = config
         self._key = key
         self._reservation: Reservation | None = None
-        self.attempts: list[AttemptRecord] = []
 
     def reserve(self, lane: Lane, request: ChatRequest) -> Refusal | None:
         """Hold the worst-case cost of calling ``lane`` with ``request``; a refusal if over."""
@@ -64,29 +62,6 @@ class Ledger:
             return
         cost = actual_usd(lane.price, response.model, response.usage) if response else 0.0
         budget.settle(held, cost)
-
-    def record(self, action: DoAttempt, outcome: AttemptOutcome, *, reask: bool) -> None:
-        """Add the :class:`AttemptRecord` of a finished attempt."""
-        response = outcome.response
-        if outcome.rejected is not None:
-            kind, error = "rejected", outcome.rejected
-        elif response is not None:
-            kind, error = "ok", None
-        else:
-            kind, error = "error", type(outcome.error).__name__
-        served = response.model if response is not None else None
-        self.attempts.append(
-            AttemptRecord(
-                action.lane.name,
-                action.number,
-                kind,
-                outcome.duration_s,
-                action.timeout_s,
-                error,
-                served,
-                reask,
-            )
-        )
 
 
 def _rough_count(messages: Sequence[Message]) -> int:

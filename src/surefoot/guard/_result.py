@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from surefoot.core._records import Decision, DecisionStatus
-from surefoot.providers import ChatRequest
 
 if TYPE_CHECKING:
     from surefoot.core.errors import SurefootError
     from surefoot.guard._config import Fallback, Lane
-    from surefoot.providers import ChatResponse, ModelRef, PinCheck
+    from surefoot.providers import ChatRequest, ChatResponse, PinCheck
 
 __all__ = [
     "Action",
@@ -22,7 +21,6 @@ __all__ = [
     "DoSleep",
     "Finish",
     "GuardResult",
-    "attempt_request",
 ]
 
 
@@ -95,34 +93,6 @@ class DoAttempt:
     request: ChatRequest
     timeout_s: float
     number: int
-
-
-def attempt_request(request: ChatRequest, ref: ModelRef | None, timeout_s: float) -> ChatRequest:
-    """``request`` as one attempt sends it: with the lane's pinned model and its own timeout."""
-    model = request.model if ref is None else ref.model
-    pin = request.pin if ref is None else ref
-    if request.timeout_s == timeout_s and request.model == model and request.pin is pin:
-        return request  # nothing to change: frozen, so the caller's request can be sent as is
-    # Spelled out rather than dataclasses.replace: this runs on every attempt, and replace costs
-    # a third more. tests/guard/test_attempt_request.py fails if a new field is not carried.
-    return ChatRequest(
-        model=model,
-        messages=request.messages,
-        temperature=request.temperature,
-        top_p=request.top_p,
-        max_tokens=request.max_tokens,
-        stop=request.stop,
-        seed=request.seed,
-        n=request.n,
-        response_format=request.response_format,
-        logprobs=request.logprobs,
-        top_logprobs=request.top_logprobs,
-        tools=request.tools,
-        tool_choice=request.tool_choice,
-        extra_body=request.extra_body,
-        timeout_s=timeout_s,
-        pin=pin,
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,9 +98,21 @@ class Provider(abc.ABC):
             ProviderError: as for :meth:`complete`.
         """
         if not _telemetry.recording():
-            # Untraced, the span would be a no-op: skip building its attributes and copies.
+            # Untraced, the span would be a no-op: skip building its attributes and copies,
+            # and make only the checks ChatCall.finish makes besides recording.
             response = self._complete(request)
-            return response, _telemetry.check_untraced(self, request, response)
+            check = self._pins.check(
+                request.pin or request.model, response.model, response.system_fingerprint
+            )
+            first = response.choices[0] if response.choices else None
+            if (
+                first is None
+                or first.finish_reason == "content_filter"
+                or first.refusal is not None
+            ):
+                # Only then can every choice be refused: an answered first one ends the search.
+                _telemetry.raise_if_filtered(self._name, response)
+            return response, check
         with _telemetry.chat_call(self, request) as call:
             response = self._complete(request)
             check = call.finish(response)
@@ -110,7 +122,18 @@ class Provider(abc.ABC):
         """Async twin of :meth:`complete_checked`."""
         if not _telemetry.recording():
             response = await self._acomplete(request)
-            return response, _telemetry.check_untraced(self, request, response)
+            check = self._pins.check(
+                request.pin or request.model, response.model, response.system_fingerprint
+            )
+            first = response.choices[0] if response.choices else None
+            if (
+                first is None
+                or first.finish_reason == "content_filter"
+                or first.refusal is not None
+            ):
+                # Only then can every choice be refused: an answered first one ends the search.
+                _telemetry.raise_if_filtered(self._name, response)
+            return response, check
         with _telemetry.chat_call(self, request) as call:
             response = await self._acomplete(request)
             check = call.finish(response)

@@ -18,7 +18,15 @@ from surefoot.core.errors import (
     SurefootError,
 )
 from surefoot.providers._base import Provider
-from surefoot.providers._types import ChatRequest, ChatResponse, Choice, TokenLogprob, TopLogprob
+from surefoot.providers._build import new_chat_response, new_choice
+from surefoot.providers._types import (
+    ChatRequest,
+    ChatResponse,
+    Choice,
+    TokenLogprob,
+    TopLogprob,
+    Usage,
+)
 
 __all__ = ["CallableProvider", "ClassifierProvider", "Handler"]
 
@@ -28,6 +36,7 @@ Handler: TypeAlias = Callable[
 """A model as a function: takes a request, returns a response or just the answer text."""
 
 _ids = itertools.count(1)
+_NO_USAGE = Usage()  # frozen: one instance serves every response that reports none
 
 
 def _wrap_error(exc: Exception, provider: str) -> SurefootError:
@@ -46,10 +55,11 @@ def _response(request: ChatRequest, result: object, provider: str) -> ChatRespon
     if isinstance(result, ChatResponse):
         return result
     if isinstance(result, str):
-        return ChatResponse(
-            id=f"{provider}-{next(_ids)}",
-            model=request.model,
-            choices=(Choice(index=0, content=result, finish_reason="stop"),),
+        # ChatResponse(id=..., model=..., choices=(Choice(0, result, "stop"),)) with every
+        # default spelled out, built as drafts: a model as a function is called often.
+        choice = new_choice(0, result, "stop", "assistant", (), None, None)
+        return new_chat_response(
+            f"{provider}-{next(_ids)}", request.model, (choice,), _NO_USAGE, None, None, {}
         )
     raise MalformedResponse(
         f"handler of {provider!r} returned {type(result).__name__}, not a ChatResponse or str",
@@ -90,7 +100,7 @@ class CallableProvider(Provider):
                 result = self._handler(request)
         except Exception as exc:
             raise _wrap_error(exc, self.name) from exc
-        return _response(request, result, self.name)
+        return _response(request, result, self._name)
 
     async def _acomplete(self, request: ChatRequest) -> ChatResponse:
         try:
@@ -101,7 +111,7 @@ class CallableProvider(Provider):
                 result = await asyncio.to_thread(self._handler, request)
         except Exception as exc:
             raise _wrap_error(exc, self.name) from exc
-        return _response(request, result, self.name)
+        return _response(request, result, self._name)
 
 
 def _run_sync(awaitable: Any, provider: str) -> object:

@@ -51,9 +51,12 @@ KEEPALIVE_EXPIRY_S = 30.0
 SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built on every call: a frozen init costs three times more
 class RawResponse:
-    """Status, headers and body of one response; what parsing and error mapping read."""
+    """Status, headers and body of one response; what parsing and error mapping read.
+
+    ``reason_phrase`` is filled for error statuses only: nothing reads it otherwise.
+    """
 
     status_code: int
     raw_headers: Sequence[tuple[bytes, bytes]]
@@ -71,11 +74,32 @@ class RawResponse:
         return self.content.decode("utf-8", "replace")
 
 
-def _timeouts(timeout_s: float) -> dict[str, dict[str, float]]:
+Extensions = dict[str, dict[str, float]]
+
+
+def _timeouts(timeout_s: float) -> Extensions:
     # The same meaning as httpx.Timeout(timeout_s): each phase gets the whole timeout.
     return {
         "timeout": {"connect": timeout_s, "read": timeout_s, "write": timeout_s, "pool": timeout_s}
     }
+
+
+class _TimeoutCache:
+    """The extensions of the last timeout asked for: nearly every call repeats it, and httpcore
+    only reads them. One attribute holds the pair, so threads always see a matching one."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[float, Extensions] = (-1.0, _timeouts(-1.0))
+
+    def __call__(self, timeout_s: float) -> Extensions:
+        last = self._last
+        if last[0] == timeout_s:
+            return last[1]
+        extensions = _timeouts(timeout_s)
+        self._last = (timeout_s, extensions)
+        return extensions
 
 
 def _reason(response: httpcore.Response | PooledResponse) -> str:
@@ -107,13 +131,14 @@ def async_pool() -> AsyncKeepAlivePool:
 class SyncHttp:
     """POST and streamed POST over an httpcore pool, or over a caller's ``httpx.Client``."""
 
-    __slots__ = ("_client", "_pool")
+    __slots__ = ("_client", "_pool", "_timeouts")
 
     def __init__(
         self, pool: httpcore.ConnectionPool | None, client: httpx.Client | None = None
     ) -> None:
         self._pool = pool
         self._client = client
+        self._timeouts = _TimeoutCache()
 
     def post(
         self, url: str, body: bytes, headers: list[tuple[str, str]], timeout_s: float
@@ -124,9 +149,11 @@ class SyncHttp:
             return RawResponse(r.status_code, r.headers.raw, r.content, r.reason_phrase)
         assert self._pool is not None
         response = self._pool.request(
-            "POST", url, headers=headers, content=body, extensions=_timeouts(timeout_s)
+            "POST", url, headers=headers, content=body, extensions=self._timeouts(timeout_s)
         )
-        return RawResponse(response.status, response.headers, response.content, _reason(response))
+        status = response.status
+        reason = _reason(response) if status >= 400 else ""
+        return RawResponse(status, response.headers, response.content, reason)
 
     @contextmanager
     def stream(
@@ -158,13 +185,14 @@ class SyncHttp:
 class AsyncHttp:
     """Async twin of :class:`SyncHttp`."""
 
-    __slots__ = ("_client", "_pool")
+    __slots__ = ("_client", "_pool", "_timeouts")
 
     def __init__(
         self, pool: AsyncKeepAlivePool | None, client: httpx.AsyncClient | None = None
     ) -> None:
         self._pool = pool
         self._client = client
+        self._timeouts = _TimeoutCache()
 
     async def post(
         self, url: str, body: bytes, headers: list[tuple[str, str]], timeout_s: float
@@ -175,9 +203,11 @@ class AsyncHttp:
             return RawResponse(r.status_code, r.headers.raw, r.content, r.reason_phrase)
         assert self._pool is not None
         response = await self._pool.request(
-            "POST", url, headers=headers, content=body, extensions=_timeouts(timeout_s)
+            "POST", url, headers=headers, content=body, extensions=self._timeouts(timeout_s)
         )
-        return RawResponse(response.status, response.headers, response.content, _reason(response))
+        status = response.status
+        reason = _reason(response) if status >= 400 else ""
+        return RawResponse(status, response.headers, response.content, reason)
 
     @asynccontextmanager
     async def stream(

@@ -180,24 +180,29 @@ class OpenAICompatibleProvider(Provider):
 
     # ------------------------------------------------------------------ chat
     def _complete(self, request: ChatRequest) -> ChatResponse:
-        args = self._post_args(self._chat_url, chat_body(request, stream=False), request.timeout_s)
+        # _post_args and _sync_http() spelled out: this is every call's path.
+        body = json.dumps(chat_body(request, stream=False)).encode()
+        timeout_s = request.timeout_s if request.timeout_s is not None else self._timeout_s
+        http = self._http if self._http is not None else self._sync_http()
         try:
-            response = self._sync_http().post(*args)
+            response = http.post(self._chat_url, body, self._headers, timeout_s)
         except HTTP_ERRORS as exc:  # inline rather than map_provider_errors: the hot path
             raise translate_http_error(exc, self.name) from exc
         if response.status_code >= 400:
             raise_for_status(response, self.name, now_s=self._now_s())
-        return parse_chat(loads(response.content, self.name), self.name)
+        return parse_chat(loads(response.content, self._name), self._name)
 
     async def _acomplete(self, request: ChatRequest) -> ChatResponse:
-        args = self._post_args(self._chat_url, chat_body(request, stream=False), request.timeout_s)
+        body = json.dumps(chat_body(request, stream=False)).encode()
+        timeout_s = request.timeout_s if request.timeout_s is not None else self._timeout_s
+        http = self._ahttp if self._ahttp is not None else self._async_http()
         try:
-            response = await self._async_http().post(*args)
+            response = await http.post(self._chat_url, body, self._headers, timeout_s)
         except HTTP_ERRORS as exc:  # inline rather than map_provider_errors: the hot path
             raise translate_http_error(exc, self.name) from exc
         if response.status_code >= 400:
             raise_for_status(response, self.name, now_s=self._now_s())
-        return parse_chat(loads(response.content, self.name), self.name)
+        return parse_chat(loads(response.content, self._name), self._name)
 
     def _stream(self, request: ChatRequest) -> Iterator[ChatChunk]:
         args = self._post_args(self._chat_url, chat_body(request, stream=True), request.timeout_s)

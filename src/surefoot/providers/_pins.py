@@ -205,27 +205,31 @@ class PinTracker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last: dict[str, tuple[str, str | None]] = {}
-        # Per pin object, the check a response that changes nothing gets, and the key it was
-        # made under: nearly every response repeats the previous one exactly.
-        self._steady: dict[ModelRef | str, tuple[PinCheck, str]] = {}
+        # Per pin object, the check a response that changes nothing gets, the key it was made
+        # under, and the pin: nearly every response repeats the previous one exactly. A pin
+        # object is found by its id (a text pin by its value): hashing a ModelRef runs Python
+        # code, id() does not, and the entry holds the pin alive, so no other object can have
+        # its id while the entry exists.
+        self._steady: dict[int | str, tuple[PinCheck, str, ModelRef | str]] = {}
         self._mismatches = 0
         self._changes = 0
 
     def check(self, pin: ModelRef | str, served_model: str, fingerprint: str | None) -> PinCheck:
         """Check one response against ``pin`` and remember what was served."""
-        steady = self._steady.get(pin)
-        if (
-            steady is not None
-            and steady[0].served_model == served_model
-            and steady[0].fingerprint == fingerprint
-        ):
-            # The same served id and fingerprint as the last response for this pin: the full
-            # check would find nothing changed and return this (tests/providers/
-            # test_pin_tracker.py holds the two paths equal).
-            with self._lock:
-                if self._steady.get(pin) is steady:
-                    self._mismatches += not steady[0].matches
-                    return steady[0]
+        steady = self._steady.get(pin if type(pin) is str else id(pin))
+        if steady is not None:
+            check = steady[0]
+            if check.served_model == served_model and check.fingerprint == fingerprint:
+                # The same served id and fingerprint as the last response for this pin: the
+                # full check would find nothing changed and return this (tests/providers/
+                # test_pin_tracker.py holds the two paths equal). A match changes no state,
+                # so it needs no lock: the entry read was current when it was read.
+                if check.matches:
+                    return check
+                with self._lock:
+                    if self._steady.get(pin if type(pin) is str else id(pin)) is steady:
+                        self._mismatches += 1
+                        return check
         key = str(pin)
         with self._lock:
             last_served, last_fp = self._last.get(key, (None, None))
@@ -243,11 +247,11 @@ class PinTracker:
             self._steady.clear()  # pins are few; a caller minting new pin objects must not grow it
         else:
             # Other pin objects spelled the same share the key's history, which just moved on.
-            for stale in [p for p, (_, k) in self._steady.items() if k == key]:
+            for stale in [p for p, (_, k, _) in self._steady.items() if k == key]:
                 del self._steady[stale]
         if result.fingerprint_changed or result.served_changed:
             result = dataclasses.replace(result, fingerprint_changed=False, served_changed=False)
-        self._steady[pin] = (result, key)
+        self._steady[pin if type(pin) is str else id(pin)] = (result, key, pin)
 
     @property
     def mismatches(self) -> int:

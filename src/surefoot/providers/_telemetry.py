@@ -27,29 +27,16 @@ __all__ = [
     "ChatCall",
     "EmbeddingCall",
     "chat_call",
-    "check_untraced",
     "embedding_call",
+    "raise_if_filtered",
     "recording",
 ]
 
 
-# Whether calls are traced now; when not, check_untraced() replaces the span. The function
-# itself, not a wrapper: it is asked on every call.
+# Whether calls are traced now; when not, Provider.complete_checked makes the pin check and
+# raise_if_filtered() itself instead of opening a span. The function itself, not a wrapper: it
+# is asked on every call.
 recording = tracing.is_initialised
-
-
-def check_untraced(provider: Provider, request: ChatRequest, response: ChatResponse) -> PinCheck:
-    """What :meth:`ChatCall.finish` does for an untraced call: the pin check and the content
-    filter, without building a span's attributes, output copy or price lookup.
-
-    Raises:
-        ContentFiltered: every choice ended by the provider's content filter or a refusal.
-    """
-    check = provider.pins.check(
-        request.pin or request.model, response.model, response.system_fingerprint
-    )
-    _raise_if_filtered(provider.name, response)
-    return check
 
 
 class _SpanCall:
@@ -98,7 +85,7 @@ class ChatCall(_SpanCall):
         )
         _record_usage(self._span, response.model, response.usage)
         self._span.set_output(_output(response))
-        _raise_if_filtered(self._provider.name, response)
+        raise_if_filtered(self._provider.name, response)
         return check
 
 
@@ -202,7 +189,8 @@ def _output(response: ChatResponse) -> Any:
     ]
 
 
-def _raise_if_filtered(provider: str, response: ChatResponse) -> None:
+def raise_if_filtered(provider: str, response: ChatResponse) -> None:
+    """Raise :class:`ContentFiltered` when every choice was refused or filtered."""
     for choice in response.choices:
         if choice.finish_reason != "content_filter" and choice.refusal is None:
             return  # one answered choice is enough: the usual case stops at the first

@@ -10,10 +10,10 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from surefoot.core.errors import MalformedResponse, ProviderUnavailable
+from surefoot.providers._build import new_chat_response, new_choice, new_usage
 from surefoot.providers._types import (
     ChatChunk,
     ChatResponse,
-    Choice,
     ChunkChoice,
     EmbeddingResponse,
     TokenLogprob,
@@ -37,15 +37,20 @@ __all__ = [
 def chat_body(request: ChatRequest, *, stream: bool) -> dict[str, Any]:
     """The JSON body of a chat completions call."""
     body: dict[str, Any] = {"model": request.model, "messages": list(request.messages)}
-    optional = {
-        "temperature": request.temperature,
-        "top_p": request.top_p,
-        "max_tokens": request.max_tokens,
-        "seed": request.seed,
-        "n": request.n,
-        "tool_choice": request.tool_choice,
-    }
-    body.update({k: v for k, v in optional.items() if v is not None})
+    # Only what was asked for, in this order; one test per field rather than a dict of them
+    # filtered, since this runs on every call and most requests set none.
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.top_p is not None:
+        body["top_p"] = request.top_p
+    if request.max_tokens is not None:
+        body["max_tokens"] = request.max_tokens
+    if request.seed is not None:
+        body["seed"] = request.seed
+    if request.n is not None:
+        body["n"] = request.n
+    if request.tool_choice is not None:
+        body["tool_choice"] = request.tool_choice
     if request.stop is not None:
         body["stop"] = request.stop if isinstance(request.stop, str) else list(request.stop)
     if request.response_format is not None:
@@ -116,11 +121,11 @@ def _usage(data: Any) -> Usage:
         return Usage()
     input_details = data.get("prompt_tokens_details") or {}
     output_details = data.get("completion_tokens_details") or {}
-    return Usage(
-        input_tokens=int(data.get("prompt_tokens") or 0),
-        output_tokens=int(data.get("completion_tokens") or 0),
-        cached_input_tokens=int(input_details.get("cached_tokens") or 0),
-        reasoning_tokens=int(output_details.get("reasoning_tokens") or 0),
+    return new_usage(
+        int(data.get("prompt_tokens") or 0),
+        int(data.get("completion_tokens") or 0),
+        int(input_details.get("cached_tokens") or 0),
+        int(output_details.get("reasoning_tokens") or 0),
     )
 
 
@@ -157,35 +162,49 @@ def _logprobs(data: Any) -> tuple[TokenLogprob, ...] | None:
 
 def parse_chat(data: Any, provider: str) -> ChatResponse:
     """A :class:`ChatResponse` from a chat completions body."""
-    raw_choices = _get(data, "choices", list, provider)
+    # Every call parses one of these: the field helpers are spelled out (a shape check calls
+    # _get only when it fails, for _get's error) and the frozen types are built as drafts
+    # (see surefoot.providers._build).
+    raw_choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(raw_choices, list):
+        raw_choices = _get(data, "choices", list, provider)  # raises, naming what is wrong
     if not raw_choices:
         raise _malformed(provider, "an empty 'choices' list", data)
     choices = []
     try:
         for position, raw in enumerate(raw_choices):
-            message = _get(raw, "message", dict, provider)
+            message = raw.get("message") if isinstance(raw, dict) else None
+            if not isinstance(message, dict):
+                message = _get(raw, "message", dict, provider)
             content = message.get("content")
             if content is not None and not isinstance(content, str):
                 raise _malformed(provider, "message content that is not text", message)
+            finish_reason, role = raw.get("finish_reason"), message.get("role")
+            tool_calls, refusal = message.get("tool_calls"), message.get("refusal")
+            logprobs = raw.get("logprobs")
             choices.append(
-                Choice(
-                    index=int(raw.get("index", position)),
-                    content=content,
-                    finish_reason=_opt_str(raw, "finish_reason"),
-                    role=_opt_str(message, "role") or "assistant",
-                    tool_calls=tuple(message.get("tool_calls") or ()),
-                    refusal=_opt_str(message, "refusal"),
-                    logprobs=_logprobs(raw.get("logprobs")),
+                new_choice(
+                    int(raw.get("index", position)),
+                    content,
+                    finish_reason if isinstance(finish_reason, str) else None,
+                    (role if isinstance(role, str) else None) or "assistant",
+                    tuple(tool_calls) if tool_calls else (),
+                    refusal if isinstance(refusal, str) else None,
+                    None if logprobs is None else _logprobs(logprobs),
                 )
             )
-        return ChatResponse(
-            id=str(data.get("id") or ""),
-            model=_get(data, "model", str, provider),
-            choices=tuple(choices),
-            usage=_usage(data.get("usage")),
-            system_fingerprint=_opt_str(data, "system_fingerprint"),
-            created=data.get("created") if isinstance(data.get("created"), int) else None,
-            raw=data,
+        created, fingerprint = data.get("created"), data.get("system_fingerprint")
+        model = data.get("model")
+        if not isinstance(model, str):
+            model = _get(data, "model", str, provider)
+        return new_chat_response(
+            str(data.get("id") or ""),
+            model,
+            tuple(choices),
+            _usage(data.get("usage")),
+            fingerprint if isinstance(fingerprint, str) else None,
+            created if isinstance(created, int) else None,
+            data,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _malformed(provider, f"a response of the wrong shape ({exc})", data) from exc
