@@ -100,19 +100,7 @@ class Provider(abc.ABC):
         if not _telemetry.recording():
             # Untraced, the span would be a no-op: skip building its attributes and copies,
             # and make only the checks ChatCall.finish makes besides recording.
-            response = self._complete(request)
-            check = self._pins.check(
-                request.pin or request.model, response.model, response.system_fingerprint
-            )
-            first = response.choices[0] if response.choices else None
-            if (
-                first is None
-                or first.finish_reason == "content_filter"
-                or first.refusal is not None
-            ):
-                # Only then can every choice be refused: an answered first one ends the search.
-                _telemetry.raise_if_filtered(self._name, response)
-            return response, check
+            return self._checked_untraced(request, self._complete(request))
         with _telemetry.chat_call(self, request) as call:
             response = self._complete(request)
             check = call.finish(response)
@@ -121,22 +109,24 @@ class Provider(abc.ABC):
     async def acomplete_checked(self, request: ChatRequest) -> tuple[ChatResponse, PinCheck]:
         """Async twin of :meth:`complete_checked`."""
         if not _telemetry.recording():
-            response = await self._acomplete(request)
-            check = self._pins.check(
-                request.pin or request.model, response.model, response.system_fingerprint
-            )
-            first = response.choices[0] if response.choices else None
-            if (
-                first is None
-                or first.finish_reason == "content_filter"
-                or first.refusal is not None
-            ):
-                # Only then can every choice be refused: an answered first one ends the search.
-                _telemetry.raise_if_filtered(self._name, response)
-            return response, check
+            return self._checked_untraced(request, await self._acomplete(request))
         with _telemetry.chat_call(self, request) as call:
             response = await self._acomplete(request)
             check = call.finish(response)
+        return response, check
+
+    def _checked_untraced(
+        self, request: ChatRequest, response: ChatResponse
+    ) -> tuple[ChatResponse, PinCheck]:
+        """The pin check and the content filter of an untraced call (what ChatCall.finish
+        does besides recording)."""
+        check = self._pins.check(
+            request.pin or request.model, response.model, response.system_fingerprint
+        )
+        first = response.choices[0] if response.choices else None
+        if first is None or first.finish_reason == "content_filter" or first.refusal is not None:
+            # Only then can every choice be refused: an answered first one ends the search.
+            _telemetry.raise_if_filtered(self._name, response)
         return response, check
 
     def stream(self, request: ChatRequest) -> Generator[ChatChunk, None, None]:

@@ -37,6 +37,7 @@ from collections import deque
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from surefoot.tracing._recorder import drain
 from surefoot.tracing._spool import encode_records
 from surefoot.tracing._stats import RecorderStats
 
@@ -240,13 +241,7 @@ class ProcessRecorder:
             self._ship_locked()
 
     def _ship_locked(self) -> None:
-        queue = self._queue
-        records = []
-        try:
-            while True:
-                records.append(queue.popleft())
-        except IndexError:
-            pass
+        records = drain(self._queue)
         self._drained += len(records)
         size = self._batch_size
         for start in range(0, len(records), size):

@@ -43,12 +43,23 @@ if TYPE_CHECKING:
     from surefoot.tracing._processors import Processor
     from surefoot.tracing._sampling import TraceSampler
 
-__all__ = ["Recorder"]
+__all__ = ["Recorder", "drain"]
 
 logger = logging.getLogger("surefoot.tracing")
 _DROP_LOG_EVERY_S = 10.0
 _SLICE = 64  # spans processed between two hand-backs of the interpreter lock (~0.5 ms)
 _store_errors = LogOnce()
+
+
+def drain(queue: deque[SpanRecord]) -> list[SpanRecord]:
+    """Everything in ``queue``, oldest first, taken off it. Safe while other threads append:
+    ``popleft`` until empty rather than copying and clearing, which could lose an append."""
+    records = []
+    try:
+        while True:
+            records.append(queue.popleft())
+    except IndexError:
+        return records
 
 
 class Recorder:
@@ -145,13 +156,7 @@ class Recorder:
     def _drain(self) -> None:
         with self._drain_done:
             self._draining = True
-        queue = self._queue
-        records = []
-        try:
-            while True:
-                records.append(queue.popleft())
-        except IndexError:
-            pass
+        records = drain(self._queue)
         self._drained += len(records)
         kept = records if self._sampler is None else self._sampler.offer(records)
         processed: list[SpanRecord] = []
