@@ -30,7 +30,7 @@ import httptools
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["H1Connection", "Head", "Target"]
+__all__ = ["H1Connection", "Head", "Target", "target"]
 
 Head = tuple[int, bytes, list[tuple[bytes, bytes]]]  # status, reason phrase, headers
 

@@ -78,26 +78,24 @@ def init(
             "process",
             hint="set recorder.offload = false to record on threads of this process",
         )
+    if offload:
+        _check_store_url(settings.store)  # the child would fail on it, out of sight
     all_exporters = [] if offload else [*exporters, *_otlp_exporters(settings)]
     with _lock:
         _shutdown_locked(settings.recorder.shutdown_timeout_s)
         if not tracing.enabled:
             return
         if offload:
-            _check_store_url(settings.store)  # the child would fail on it, out of sight
             STATE.recorder = ProcessRecorder(settings, clock)
-            STATE.prices = prices
-            STATE.capture_payloads = tracing.capture_payloads
-            _register_atexit()
-            return
-        owned = None
-        if sink is None:
-            sink = owned = _open_store(settings.store)
-        STATE.recorder = build_recorder(
-            sink, tracing, settings.recorder, _open_journal(settings.recorder), clock,
-            exporters=all_exporters, processors=processors,
-        )  # fmt: skip
-        STATE.owned_sink = owned
+        else:
+            owned = None
+            if sink is None:
+                sink = owned = _open_store(settings.store)
+            STATE.recorder = build_recorder(
+                sink, tracing, settings.recorder, _open_journal(settings.recorder), clock,
+                exporters=all_exporters, processors=processors,
+            )  # fmt: skip
+            STATE.owned_sink = owned
         STATE.prices = prices
         STATE.capture_payloads = tracing.capture_payloads
         _register_atexit()
