@@ -68,6 +68,7 @@ Ingest: protobuf batches of ``--batch`` spans to ``/v1/traces``, committed in SQ
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import socket
@@ -151,6 +152,11 @@ def _run_server(
     """Serve one app in this process; print its URL (and key) on stdout, then run until killed."""
     if role == "upstream":
         with FaultServer() as server:
+            # This process imported the whole bench (FastAPI, SQLAlchemy, OTLP protobufs): left
+            # in the collector's view, every full collection walks it, and those pauses (20 to
+            # 60 ms) became the direct call's p99 at saturation, the baseline the gateway's p99
+            # is judged against. Frozen, as `surefoot serve` freezes its own heap.
+            gc.freeze()
             if delay_ms:
                 # A latency fault on every request (a mix of probability 1); the server waits
                 # with asyncio, so the delayed requests overlap instead of queueing.

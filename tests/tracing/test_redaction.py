@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.tracing.strategies import emails, luhn_numbers, non_luhn_numbers, secrets, words
 
 from surefoot import tracing
 from surefoot.core import ErrorInfo, SpanRecord, semconv
-from surefoot.tracing import RedactPII, RedactSecrets, luhn_valid
+from surefoot.tracing import Redact, RedactPII, RedactSecrets, luhn_valid
 from surefoot.tracing._redact import _PII, _SECRETS, _pii_sub, _secret_sub
 
 
@@ -135,7 +137,8 @@ _GLUE = st.sampled_from(["=", ": ", " ", "", "-", "'='", "@", "."])
 _VALUES = st.sampled_from(
     [
         "abcdefghijklmnopqrstuvwxyz0123456789", "ABCDEFGHIJ0123456789", "mail.org",
-        "4111111111111111", "+14155552671", "415 555 2671",
+        "4111111111111111", "+14155552671", "415 555 2671", "+٩٧١٥٥٥٢٦٧١٢",
+        "12345678",
     ]
 )  # fmt: skip
 _SHAPED = st.tuples(st.sampled_from(["", " ", "x", "_"]), _MARKERS, _GLUE, _VALUES)
@@ -160,3 +163,59 @@ def test_the_pii_screen_never_skips_text_the_pattern_would_mask(text: str) -> No
     masked = RedactPII()._text(text, screened)
     assert masked == _PII.sub(lambda m: _pii_sub(m, direct), text)
     assert screened == direct
+
+
+_SPAN_TEXTS = st.one_of(_TEXTS, st.text(max_size=40))
+_PAYLOADS = st.recursive(
+    _SPAN_TEXTS | st.integers() | st.none(),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["content", "api_key", "role", "auth_token"]), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300)
+@given(
+    _PAYLOADS,
+    _PAYLOADS,
+    st.dictionaries(st.sampled_from(["note", "db.password"]), _PAYLOADS),
+    st.none() | st.lists(st.sampled_from(["email", "card", "api_key", "sampled"])),
+    st.none() | _SPAN_TEXTS,
+)
+def test_one_walk_masks_what_secrets_then_pii_would(inp, out, attrs, earlier, message) -> None:
+    """Redact masks in one walk exactly what RedactSecrets followed by RedactPII masks."""
+    if earlier is not None:  # kinds an earlier processor listed
+        attrs[semconv.SF_REDACTED] = earlier
+    error = None if message is None else ErrorInfo("E", message, message)
+    span = record(input=inp, output=out, attributes=attrs, error=error)
+    one = Redact()(copy.deepcopy(span))
+    two = RedactPII()(RedactSecrets()(copy.deepcopy(span)))
+    assert one == two
+
+
+def test_the_default_pipeline_redacts_in_one_walk() -> None:
+    """With both kinds on, the default processors hold one Redact, before the size cap."""
+    on = tracing.default_processors(tracing_settings(redact_secrets=True, redact_pii=True))
+    assert [type(p).__name__ for p in on] == ["Redact", "TruncatePayloads"]
+    pii_only = tracing.default_processors(tracing_settings(redact_secrets=False, redact_pii=True))
+    assert pii_only[0].secrets is False and pii_only[0].pii is True
+    off = tracing.default_processors(tracing_settings(redact_secrets=False, redact_pii=False))
+    assert [type(p).__name__ for p in off] == ["TruncatePayloads"]
+
+
+def tracing_settings(**fields):
+    from surefoot.core.config import TracingSettings
+
+    return TracingSettings(**fields)
+
+
+def test_phone_numbers_in_other_scripts_digits_are_masked() -> None:
+    """Digits are digits in any script: an Arabic-Indic phone number is masked too."""
+    text = "call +٩٧١٥٥٥٢٦٧١٢ now"
+    assert RedactPII()(record(input=text)).input == "call [PHONE] now"
+
+
+def test_short_digit_runs_skip_the_pii_pattern() -> None:
+    """Text with fewer than nine digits and no @ cannot hold what is masked; it is kept as is."""
+    text = "chatcmpl-fault-293 at 12:30"
+    assert RedactPII()(record(input=text)).input == text

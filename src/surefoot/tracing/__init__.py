@@ -26,7 +26,7 @@ from surefoot.tracing._decorator import trace
 from surefoot.tracing._exporters import ExportResult, SpanExporter
 from surefoot.tracing._prices import Price, PriceTable, Usage
 from surefoot.tracing._processors import DropSpan, Pipeline, Processor, TruncatePayloads
-from surefoot.tracing._redact import RedactPII, RedactSecrets, luhn_valid
+from surefoot.tracing._redact import Redact, RedactPII, RedactSecrets, luhn_valid
 from surefoot.tracing._sampling import TraceSampler, sampled_in
 from surefoot.tracing._span import NoopSpan, Span, current_span, span
 from surefoot.tracing._stats import RecorderStats
@@ -46,6 +46,7 @@ __all__ = [
     "PriceTable",
     "Processor",
     "RecorderStats",
+    "Redact",
     "RedactPII",
     "RedactSecrets",
     "Span",

@@ -17,7 +17,7 @@ from surefoot.tracing._orphans import PID_PREFIX
 from surefoot.tracing._prices import PriceTable
 from surefoot.tracing._processors import TruncatePayloads
 from surefoot.tracing._recorder import Recorder
-from surefoot.tracing._redact import RedactPII, RedactSecrets
+from surefoot.tracing._redact import Redact
 from surefoot.tracing._sampling import TraceSampler
 from surefoot.tracing._spool import Spool
 from surefoot.tracing._state import STATE
@@ -127,10 +127,9 @@ def default_processors(tracing: TracingSettings) -> list[Processor]:
     unrecognised). Anything that records spans outside the recorder (e.g. OTLP ingest) runs these.
     """
     built: list[Processor] = []
-    if tracing.redact_secrets:
-        built.append(RedactSecrets())
-    if tracing.redact_pii:
-        built.append(RedactPII())
+    if tracing.redact_secrets or tracing.redact_pii:
+        # One walk for both kinds: each is a pass over every string of the span.
+        built.append(Redact(secrets=tracing.redact_secrets, pii=tracing.redact_pii))
     built.append(TruncatePayloads(tracing.max_payload_chars))
     return built
 
