@@ -551,8 +551,9 @@ def _legend(c1: dict[str, float], loads: dict[str, dict[str, _Load]], delay_ms: 
         f" {floor:,.0f} req/s ({rate / floor:.0%})"
     )
     print(
-        "  (at saturation a closed loop measures queueing, 64 / throughput: the direct call's p99"
-        " there is the upstream's own queue, so a hop with a steadier queue can add less than 0)"
+        "  (at saturation a closed loop measures queueing, 64 / throughput: the upstream, wrk and"
+        " the hop share this machine's cores, so what a hop adds there is mostly the CPU it takes"
+        " from the upstream, its recorder's included)"
     )
     direct = slow["upstream-direct"]
     for name, row in slow.items():

@@ -140,6 +140,15 @@ _SECRET_MASK = _Mask(_SECRETS, _secret_sub, _may_hold_secret)
 _PII_MASK = _Mask(_PII, _pii_sub, _may_hold_pii)
 
 
+def _masked(mask: _Mask, text: str, found: set[str]) -> str:
+    sub = mask.sub
+
+    def replace(match: re.Match[str]) -> str:
+        return sub(match, found)
+
+    return mask.pattern.sub(replace, text)
+
+
 class Redact:
     """Mask secrets, personal data, or both, in one walk over the span.
 
@@ -204,8 +213,7 @@ class Redact:
         for mask in self._masks:
             # Nothing either kind masks is shorter than 8 characters.
             if len(text) >= 8 and mask.screen(text):
-                sub = mask.sub
-                text = mask.pattern.sub(lambda m, sub=sub: sub(m, found), text)
+                text = _masked(mask, text, found)
         return text
 
 
