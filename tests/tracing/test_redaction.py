@@ -198,17 +198,13 @@ def test_one_walk_masks_what_secrets_then_pii_would(inp, out, attrs, earlier, me
 
 def test_the_default_pipeline_redacts_in_one_walk() -> None:
     """With both kinds on, the default processors hold one Redact, before the size cap."""
-    on = tracing.default_processors(tracing_settings(redact_secrets=True, redact_pii=True))
+    on = tracing.default_processors(TracingSettings(redact_secrets=True, redact_pii=True))
     assert [type(p).__name__ for p in on] == ["Redact", "TruncatePayloads"]
-    pii_only = tracing.default_processors(tracing_settings(redact_secrets=False, redact_pii=True))
+    pii_only = tracing.default_processors(TracingSettings(redact_secrets=False, redact_pii=True))
     redact = pii_only[0]
     assert isinstance(redact, Redact) and not redact.secrets and redact.pii
-    off = tracing.default_processors(tracing_settings(redact_secrets=False, redact_pii=False))
+    off = tracing.default_processors(TracingSettings(redact_secrets=False, redact_pii=False))
     assert [type(p).__name__ for p in off] == ["TruncatePayloads"]
-
-
-def tracing_settings(**fields: bool) -> TracingSettings:
-    return TracingSettings.model_validate(fields)
 
 
 def test_phone_numbers_in_other_scripts_digits_are_masked() -> None:

@@ -165,7 +165,6 @@ class Redact:
         self.pii = pii
         masks = ([_SECRET_MASK] if secrets else []) + ([_PII_MASK] if pii else [])
         self._masks = tuple(masks)
-        self._mask_keys = secrets
 
     def __repr__(self) -> str:
         return f"Redact(secrets={self.secrets}, pii={self.pii})"
@@ -178,7 +177,7 @@ class Redact:
             record.output = self._walk(record.output, found)
         attrs = record.attributes
         for key, value in attrs.items():
-            if self._mask_keys and value is not None and _is_secret_key(key):
+            if self.secrets and value is not None and _is_secret_key(key):
                 attrs[key] = REDACTED
                 found.add("secret_attribute")
             elif type(value) is str or isinstance(value, list | dict):
@@ -199,7 +198,7 @@ class Redact:
         if isinstance(value, dict):
             out = {}
             for k, v in value.items():
-                if self._mask_keys and v is not None and _is_secret_key(k):
+                if self.secrets and v is not None and _is_secret_key(k):
                     found.add("secret_attribute")
                     out[k] = REDACTED
                 else:
