@@ -21,7 +21,8 @@ forwarding with ``httpx`` and one forwarding with ``httpcore``'s pool directly (
 that chooses the upstream HTTP client). The acceptance targets: under 1 ms added at p50 at
 concurrency 1, under 10 ms added at p99 at concurrency 64, and throughput beside the bare
 Starlette pass-through. The gateway runs as ``surefoot serve`` runs it (``run_server``: every
-request traced into its SQLite store, start-up heap frozen), so its rows include tracing. The
+request traced into its SQLite store, start-up heap frozen), so its rows include tracing;
+``gateway-untraced`` is the same hop with tracing off, to tell the hop's cost from its spans'. The
 pass-throughs keep httpx's default of 20 idle upstream connections (see ``_LIMITS``).
 
 - Concurrency 1: ``--requests`` sequential requests on one keep-alive ``httpx`` client.
@@ -181,12 +182,14 @@ def _run_server(
             max_connections=100, max_keepalive_connections=20, socket_options=_NODELAY
         )
         app.state.url = f"{upstream}/chat/completions"
-    elif role == "gateway":
-        # As `surefoot serve` runs it: every request traced into the store, heap frozen.
+    elif role in ("gateway", "gateway-untraced"):
+        # As `surefoot serve` runs it: every request traced into the store, heap frozen. The
+        # untraced twin is the same hop with tracing off: what the hop costs without its spans.
         settings = Settings.load(
             store={"url": url},
             server={"auth": "off"},
             recorder={"spool_dir": str(root / f"spool-gateway-{os.getpid()}")},
+            tracing={"enabled": role == "gateway"},
         )
         guard = Guard([OpenAICompatibleProvider(upstream, "sk-bench")], deadline_s=10)
         port = _free_port()
@@ -429,7 +432,7 @@ Target: TypeAlias = tuple[str, "subprocess.Popen[str]"]  # URL, the process whos
 
 
 def _stack(root: Path, delay_ms: float, servers: ExitStack) -> dict[str, Target]:
-    """An upstream (answering after ``delay_ms``) and the three hops in front of it, each stopped
+    """An upstream (answering after ``delay_ms``) and the hops in front of it, each stopped
     when ``servers`` closes."""
 
     def spawn(role: str, upstream: str = "") -> tuple[subprocess.Popen[str], str]:
@@ -439,6 +442,7 @@ def _stack(root: Path, delay_ms: float, servers: ExitStack) -> dict[str, Target]
 
     upstream, base_url = spawn("upstream")
     gw, gw_url = spawn("gateway", base_url)
+    bare, bare_url = spawn("gateway-untraced", base_url)
     proxy, proxy_url = spawn("starlette-proxy", base_url)
     core, core_url = spawn("httpcore-proxy", base_url)
     return {
@@ -446,6 +450,7 @@ def _stack(root: Path, delay_ms: float, servers: ExitStack) -> dict[str, Target]
         "starlette-proxy": (f"{proxy_url}/v1/chat/completions", proxy),
         "httpcore-proxy": (f"{core_url}/v1/chat/completions", core),
         "through-gateway": (f"{gw_url}/v1/chat/completions", gw),
+        "gateway-untraced": (f"{bare_url}/v1/chat/completions", bare),
     }
 
 
@@ -549,6 +554,11 @@ def _legend(c1: dict[str, float], loads: dict[str, dict[str, _Load]], delay_ms: 
     print(
         f"  throughput beside the bare Starlette pass-through, at saturation: {rate:,.0f} against"
         f" {floor:,.0f} req/s ({rate / floor:.0%})"
+    )
+    bare = sat["gateway-untraced"].p99_ms - sat["upstream-direct"].p99_ms
+    print(
+        f"  (not a target) the same hop with tracing off, added p99 at saturation: {bare:+.3f} ms;"
+        " the rest of the gateway's figure is the CPU its spans take"
     )
     print(
         "  (at saturation a closed loop measures queueing, 64 / throughput: the upstream, wrk and"

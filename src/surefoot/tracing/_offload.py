@@ -7,8 +7,10 @@ its throughput ceiling (concurrency 64 against a local upstream), the two thread
 about 4,500 to 2,200 requests/s and tripled its p99 latency, although they used only a fifth of
 a core. This recorder keeps only the cheap part in the traced process: spans are queued as
 before (``enqueue`` is the same ``deque.append``), and a shipping thread encodes each batch in
-one C-level JSON call into the spool's record format and writes it to a pipe, which releases
-the lock. A child process (``python -m surefoot.tracing._offload_child``) runs the ordinary
+one C-level ``marshal`` call and writes it to a pipe, which releases the lock. ``marshal``, not
+JSON: the child is the same interpreter (``sys.executable``), reads only what this process
+writes, and measured on 60,000 spans captured from a saturated gateway, encoding took 1.2 us a
+span against 3.4 for the JSON the spool uses (decoding in the child, 3.7 against 4.7). A child process (``python -m surefoot.tracing._offload_child``) runs the ordinary
 thread recorder on what it reads: sampling, redaction, the size cap, the on-disk spool, the
 store and the exporters, all from the same settings.
 
@@ -27,18 +29,21 @@ import dataclasses
 import itertools
 import json
 import logging
+import marshal
 import os
 import struct
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections import deque
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from surefoot.tracing._payload import to_jsonable
 from surefoot.tracing._recorder import drain
-from surefoot.tracing._spool import encode_records
+from surefoot.tracing._spool import records_from_rows, span_rows
 from surefoot.tracing._stats import RecorderStats
 
 if TYPE_CHECKING:
@@ -46,12 +51,22 @@ if TYPE_CHECKING:
     from surefoot.core._records import SpanRecord
     from surefoot.core.config import RecorderSettings, Settings
 
-__all__ = ["FLUSH", "FLUSH_ARGS", "SPANS", "ProcessRecorder", "child_config"]
+__all__ = [
+    "BATCH_HEADER",
+    "FLUSH",
+    "FLUSH_ARGS",
+    "SPANS",
+    "ProcessRecorder",
+    "child_config",
+    "decode_batch",
+    "encode_batch",
+]
 
 logger = logging.getLogger("surefoot.tracing")
 
-SPANS = b"S"  # followed by one spool record (header and payload)
+SPANS = b"S"  # followed by BATCH_HEADER (payload length, CRC-32) and a batch from encode_batch
 FLUSH = b"F"  # followed by FLUSH_ARGS: a token to answer with, and the seconds to wait
+BATCH_HEADER = struct.Struct("<II")
 FLUSH_ARGS = struct.Struct("<Qd")
 _IMPORT_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding surefoot/
 _FIELDS = {field.name for field in dataclasses.fields(RecorderStats)}
@@ -70,6 +85,31 @@ def child_config(settings: Settings) -> bytes:
         "log_level": settings.log_level,
     }
     return json.dumps(sections).encode() + b"\n"
+
+
+def encode_batch(records: list[SpanRecord]) -> bytes:
+    """One ``SPANS`` frame: the records' rows in ``marshal``'s format, header first."""
+    rows = span_rows(records)
+    try:
+        payload = marshal.dumps(rows)
+    except ValueError:
+        # A value marshal does not know (a subclass of str, an object put on a record by hand):
+        # converted as a span's own setters convert it.
+        payload = marshal.dumps([tuple(map(to_jsonable, row)) for row in rows])
+    return SPANS + BATCH_HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def decode_batch(payload: bytes) -> list[SpanRecord]:
+    """The spans of one frame's payload.
+
+    Raises:
+        ValueError: the payload is not a batch :func:`encode_batch` wrote.
+    """
+    try:
+        rows = marshal.loads(payload)
+    except (EOFError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a span batch: {exc!r}") from exc
+    return records_from_rows(rows)
 
 
 class ProcessRecorder:
@@ -246,8 +286,8 @@ class ProcessRecorder:
         size = self._batch_size
         for start in range(0, len(records), size):
             batch = records[start : start + size]
-            # One C-level JSON call per batch; the pipe write releases the interpreter lock.
-            if self._write(SPANS + encode_records(batch)):
+            # One C-level call per batch; the pipe write releases the interpreter lock.
+            if self._write(encode_batch(batch)):
                 self._shipped += len(batch)
             else:
                 self._lost += len(batch)

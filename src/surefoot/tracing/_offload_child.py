@@ -1,8 +1,8 @@
 """The child process of :class:`~surefoot.tracing._offload.ProcessRecorder`.
 
 Started as ``python -m surefoot.tracing._offload_child``; not an entry point of its own. It reads
-one JSON line of settings, then frames from standard input: spans (one spool record each) and
-flush requests. It records the spans with the ordinary thread recorder, answers each flush with
+one JSON line of settings, then frames from standard input: span batches (in ``marshal``'s format:
+the parent is this same interpreter, and the only writer of the pipe) and flush requests. It records the spans with the ordinary thread recorder, answers each flush with
 one JSON line on standard output, and reports its counters there every flush interval. At the
 end of its input (the parent shut down, or died) it shuts its recorder down, which writes or
 spools what it holds, and exits.
@@ -25,8 +25,7 @@ from typing import IO, Any
 
 from surefoot import tracing
 from surefoot.core.config import Settings
-from surefoot.tracing._offload import FLUSH, FLUSH_ARGS, SPANS
-from surefoot.tracing._spool import MAGIC, RECORD_HEADER, decode_payload
+from surefoot.tracing._offload import BATCH_HEADER, FLUSH, FLUSH_ARGS, SPANS, decode_batch
 from surefoot.tracing._state import STATE
 
 logger = logging.getLogger("surefoot.tracing")
@@ -84,11 +83,11 @@ def main() -> int:
     try:
         while kind := stdin.read(1):
             if kind == SPANS:
-                magic, length, crc = RECORD_HEADER.unpack(_read(stdin, RECORD_HEADER.size))
+                length, crc = BATCH_HEADER.unpack(_read(stdin, BATCH_HEADER.size))
                 payload = _read(stdin, length)
-                if magic != MAGIC or zlib.crc32(payload) != crc:
+                if zlib.crc32(payload) != crc:
                     raise ValueError("a span batch from the parent is corrupt")
-                for record in decode_payload(payload):
+                for record in decode_batch(payload):
                     recorder.enqueue(record)
             elif kind == FLUSH:
                 token, timeout_s = FLUSH_ARGS.unpack(_read(stdin, FLUSH_ARGS.size))

@@ -29,7 +29,16 @@ from surefoot.core._records import ErrorInfo, SpanKind, SpanRecord, SpanStatus
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["MAGIC", "RECORD_HEADER", "Position", "Spool", "decode_payload", "encode_records"]
+__all__ = [
+    "MAGIC",
+    "RECORD_HEADER",
+    "Position",
+    "Spool",
+    "decode_payload",
+    "encode_records",
+    "records_from_rows",
+    "span_rows",
+]
 
 MAGIC = b"SFJ1"
 _HEADER = struct.Struct("<4sII")
@@ -49,24 +58,22 @@ _encode = json.JSONEncoder(
 ).encode
 
 
-def encode_records(records: list[SpanRecord]) -> bytes:
-    """One spool record holding ``records``, header included."""
-    rows = [
-        [r.trace_id, r.span_id, r.parent_id, r.name, r.kind.value, r.start_ns, r.end_ns,
+def span_rows(records: list[SpanRecord]) -> list[tuple[Any, ...]]:
+    """The records as rows of plain values, in the order :func:`records_from_rows` reads."""
+    return [
+        (r.trace_id, r.span_id, r.parent_id, r.name, r.kind.value, r.start_ns, r.end_ns,
          r.status.value, r.attributes, r.input, r.output,
-         None if r.error is None else [r.error.type, r.error.message, r.error.traceback]]
+         None if r.error is None else (r.error.type, r.error.message, r.error.traceback))
         for r in records
     ]  # fmt: skip
-    try:
-        payload = _encode(rows).encode()
-    except ValueError:  # a NaN that slipped past conversion: encode it as a string
-        payload = json.dumps(rows, default=str, ensure_ascii=False).encode()
-    return _HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
 
 
-def decode_payload(payload: bytes) -> list[SpanRecord]:
-    """The spans of one record's payload; raises ValueError when it is not a valid batch."""
-    rows: Any = json.loads(payload)
+def records_from_rows(rows: Any) -> list[SpanRecord]:
+    """The spans of rows shaped as :func:`span_rows` makes them (lists or tuples).
+
+    Raises:
+        ValueError: ``rows`` is not a list of such rows, or names an unknown kind or status.
+    """
     out = []
     kinds, statuses = _KINDS, _STATUSES
     try:
@@ -77,9 +84,24 @@ def decode_payload(payload: bytes) -> list[SpanRecord]:
                 SpanRecord(tid, sid, name, kinds[kind], parent, start, end, statuses[status],
                            attrs, inp, outp, error)
             )  # fmt: skip
-    except (KeyError, TypeError) as exc:  # an unknown kind or status, or a row of the wrong shape
+    except (KeyError, TypeError, ValueError) as exc:  # unknown enum value, or wrong shape
         raise ValueError(f"not a span batch: {exc!r}") from exc
     return out
+
+
+def encode_records(records: list[SpanRecord]) -> bytes:
+    """One spool record holding ``records``, header included."""
+    rows = span_rows(records)
+    try:
+        payload = _encode(rows).encode()
+    except ValueError:  # a NaN that slipped past conversion: encode it as a string
+        payload = json.dumps(rows, default=str, ensure_ascii=False).encode()
+    return _HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
+
+
+def decode_payload(payload: bytes) -> list[SpanRecord]:
+    """The spans of one record's payload; raises ValueError when it is not a valid batch."""
+    return records_from_rows(json.loads(payload))
 
 
 class Spool:
