@@ -16,7 +16,7 @@ from surefoot.tracing._offload import BATCH_HEADER, SPANS, decode_batch, encode_
 _HEAD = len(SPANS) + BATCH_HEADER.size
 
 
-class _Colour(str, enum.Enum):
+class _Colour(enum.StrEnum):
     RED = "red"
 
 

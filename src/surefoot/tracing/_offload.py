@@ -10,9 +10,10 @@ before (``enqueue`` is the same ``deque.append``), and a shipping thread encodes
 one C-level ``marshal`` call and writes it to a pipe, which releases the lock. ``marshal``, not
 JSON: the child is the same interpreter (``sys.executable``), reads only what this process
 writes, and measured on 60,000 spans captured from a saturated gateway, encoding took 1.2 us a
-span against 3.4 for the JSON the spool uses (decoding in the child, 3.7 against 4.7). A child process (``python -m surefoot.tracing._offload_child``) runs the ordinary
-thread recorder on what it reads: sampling, redaction, the size cap, the on-disk spool, the
-store and the exporters, all from the same settings.
+span against 3.4 for the JSON the spool uses (decoding in the child, 3.7 against 4.7). A child
+process (``python -m surefoot.tracing._offload_child``) runs the ordinary thread recorder on
+what it reads: sampling, redaction, the size cap, the on-disk spool, the store and the
+exporters, all from the same settings.
 
 What it changes: spans are redacted in the child, so they cross a local pipe unredacted;
 custom sinks, processors, exporters and clocks are Python objects that cannot be sent to

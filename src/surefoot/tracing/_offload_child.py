@@ -1,10 +1,11 @@
 """The child process of :class:`~surefoot.tracing._offload.ProcessRecorder`.
 
 Started as ``python -m surefoot.tracing._offload_child``; not an entry point of its own. It reads
-one JSON line of settings, then frames from standard input: span batches (in ``marshal``'s format:
-the parent is this same interpreter, and the only writer of the pipe) and flush requests. It records the spans with the ordinary thread recorder, answers each flush with
-one JSON line on standard output, and reports its counters there every flush interval. At the
-end of its input (the parent shut down, or died) it shuts its recorder down, which writes or
+one JSON line of settings, then frames from standard input: span batches (in ``marshal``'s
+format: the parent is this same interpreter, and the only writer of the pipe) and flush
+requests. It records the spans with the ordinary thread recorder, answers each flush with one
+JSON line on standard output, and reports its counters there every flush interval. At the end
+of its input (the parent shut down, or died) it shuts its recorder down, which writes or
 spools what it holds, and exits.
 
 It ignores SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent's
