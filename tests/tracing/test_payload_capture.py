@@ -109,6 +109,23 @@ def test_non_json_attribute_is_converted_and_counted(settings_factory, sink, cap
     assert all(isinstance(sp.attributes["when"], str) for sp in sink.spans)
 
 
+def test_attribute_keys_that_are_not_strings_are_recorded_as_strings(
+    settings_factory, sink
+) -> None:
+    """A key that is not a string becomes its str(), as the initial attributes' keys do, so
+    redaction and the store, which read keys as text, never meet another type."""
+    tracing.init(settings_factory(), sink=sink)
+    with tracing.span("keys", attributes={7: "a"}) as sp:  # type: ignore[dict-item]
+        sp.set_attribute(8, "b")  # type: ignore[arg-type]
+        sp.set_attributes({9: "c"})  # type: ignore[dict-item]
+    assert tracing.flush()
+    assert {k: sink.spans[0].attributes[k] for k in ("7", "8", "9")} == {
+        "7": "a",
+        "8": "b",
+        "9": "c",
+    }
+
+
 def test_capture_payloads_off_records_no_payloads(settings_factory, sink) -> None:
     """With tracing.capture_payloads off, inputs and outputs are not recorded."""
     tracing.init(settings_factory(tracing={"capture_payloads": False}), sink=sink)
