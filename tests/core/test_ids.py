@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,3 +25,27 @@ def test_validators_accept_only_lowercase_hex_of_the_right_length(text: str) -> 
     hexdigits = set("0123456789abcdef")
     assert is_trace_id(text) == (len(text) == 32 and set(text) <= hexdigits and set(text) != {"0"})
     assert is_span_id(text) == (len(text) == 16 and set(text) <= hexdigits and set(text) != {"0"})
+
+
+def test_trace_ids_begin_with_the_time_in_milliseconds() -> None:
+    """The first 12 hex digits are the Unix time in ms when the id was made."""
+    before = time.time_ns() // 1_000_000
+    trace_id = new_trace_id()
+    after = time.time_ns() // 1_000_000
+    assert before <= int(trace_id[:12], 16) <= after
+
+
+def test_trace_ids_made_later_sort_later() -> None:
+    """Ids made a few milliseconds apart sort in the order they were made, as the store's
+    indexes want them to arrive."""
+    ids = []
+    for _ in range(5):
+        ids.append(new_trace_id())
+        time.sleep(0.002)
+    assert ids == sorted(ids)
+
+
+def test_the_random_part_varies_within_one_millisecond() -> None:
+    """Ids made in the same millisecond still differ, in their rightmost 80 bits."""
+    ids = [new_trace_id() for _ in range(1_000)]
+    assert len({i[12:] for i in ids}) == 1_000

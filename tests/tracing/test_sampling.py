@@ -39,6 +39,13 @@ def test_a_trace_kept_at_a_rate_is_kept_at_any_higher_rate(trace_id, a, b) -> No
     assert not sampled_in(trace_id, low) or sampled_in(trace_id, high)
 
 
+@given(hex32, hex32, st.floats(0, 1))
+def test_decision_reads_only_the_rightmost_56_bits(a: str, b: str, rate: float) -> None:
+    """Two ids with the same rightmost 14 hex digits get the same decision: the time prefix of
+    surefoot's own ids never sways it."""
+    assert sampled_in(a[:18] + b[18:], rate) == sampled_in(b, rate)
+
+
 def test_kept_share_is_close_to_the_rate() -> None:
     """About ``rate`` of random traces are sampled in."""
     kept = sum(sampled_in(new_trace_id(), 0.25) for _ in range(20_000))

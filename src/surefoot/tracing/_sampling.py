@@ -27,10 +27,14 @@ _SERVE = DecisionStatus.SERVE.value
 
 
 def sampled_in(trace_id: str, rate: float) -> bool:
-    """Whether head sampling at ``rate`` keeps the trace (from the id's first 64 bits)."""
+    """Whether head sampling at ``rate`` keeps the trace, from the id's rightmost 56 bits.
+
+    Those are the bits W3C trace context (level 2) and OpenTelemetry's probability sampling
+    take as random; surefoot's own ids begin with a timestamp, so their first bits are not.
+    """
     if rate >= 1.0:
         return True
-    return int(trace_id[:16], 16) < int(rate * 2**64)
+    return int(trace_id[-14:], 16) < int(rate * 2**56)
 
 
 def rescue_reason(record: SpanRecord) -> str | None:
