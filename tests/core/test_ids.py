@@ -45,7 +45,8 @@ def test_trace_ids_made_later_sort_later() -> None:
     assert ids == sorted(ids)
 
 
-def test_the_random_part_varies_within_one_millisecond() -> None:
-    """Ids made in the same millisecond still differ, in their rightmost 80 bits."""
+def test_the_random_parts_do_not_repeat() -> None:
+    """Ids made in a burst (most within the same millisecond) differ in their rightmost 80 bits,
+    not only in their time prefix."""
     ids = [new_trace_id() for _ in range(1_000)]
     assert len({i[12:] for i in ids}) == 1_000
