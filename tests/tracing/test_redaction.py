@@ -12,7 +12,7 @@ from surefoot import tracing
 from surefoot.core import ErrorInfo, SpanRecord, semconv
 from surefoot.core.config import TracingSettings
 from surefoot.tracing import Redact, RedactPII, RedactSecrets, luhn_valid
-from surefoot.tracing._redact import _PII, _SECRETS, _pii_sub, _secret_sub
+from surefoot.tracing._redact import _CLEAN_MAX_STRINGS, _PII, _SECRETS, _pii_sub, _secret_sub
 
 
 def record(**fields) -> SpanRecord:
@@ -217,3 +217,38 @@ def test_short_digit_runs_skip_the_pii_pattern() -> None:
     """Text with fewer than nine digits and no @ cannot hold what is masked; it is kept as is."""
     text = "chatcmpl-fault-293 at 12:30"
     assert RedactPII()(record(input=text)).input == text
+
+
+_REPEATS = st.lists(_TEXTS, min_size=1, max_size=4).flatmap(
+    lambda pool: st.lists(st.sampled_from(pool), min_size=1, max_size=12)
+)
+
+
+@settings(max_examples=300)
+@given(_REPEATS)
+def test_a_redactor_that_has_seen_a_text_masks_it_as_a_fresh_one_would(texts: list[str]) -> None:
+    """Remembering clean strings changes nothing: one long-lived Redact gives, text after text
+    (repeats included), what a new Redact gives each of them."""
+    lived = Redact()
+    for text in texts:
+        seen, fresh = set[str](), set[str]()
+        assert lived._text(text, seen) == Redact()._text(text, fresh)
+        assert seen == fresh
+
+
+def test_a_secret_repeated_on_every_span_is_masked_every_time() -> None:
+    """Only strings with nothing to mask are remembered: a key sent on every request is masked
+    on every span, and listed as found on every span."""
+    redact = Redact()
+    for _ in range(3):
+        span = redact(record(input="use sk-proj-abcdefghijklmnopqrstuvwx please"))
+        assert "sk-proj" not in span.input
+        assert span.attributes[semconv.SF_REDACTED] == ["api_key"]
+
+
+def test_remembered_clean_strings_are_bounded() -> None:
+    """However many distinct clean strings pass, the remembered set stays under its bound."""
+    redact = Redact()
+    for i in range(_CLEAN_MAX_STRINGS * 3):
+        redact._text(f"nothing to mask here, number {i:x}", set())
+    assert 0 < len(redact._clean) <= _CLEAN_MAX_STRINGS

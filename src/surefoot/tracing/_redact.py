@@ -140,6 +140,10 @@ _SECRET_MASK = _Mask(_SECRETS, _secret_sub, _may_hold_secret)
 _PII_MASK = _Mask(_PII, _pii_sub, _may_hold_pii)
 
 
+_CLEAN_MAX_STRINGS = 1024
+_CLEAN_MAX_CHARS = 4096  # together at most 4 M characters remembered
+
+
 def _masked(mask: _Mask, text: str, found: set[str]) -> str:
     sub = mask.sub
 
@@ -165,6 +169,10 @@ class Redact:
         self.pii = pii
         masks = ([_SECRET_MASK] if secrets else []) + ([_PII_MASK] if pii else [])
         self._masks = tuple(masks)
+        # Strings seen lately with nothing to mask. The same ones come back on every span (a
+        # system prompt, model and provider names), and a set lookup costs a fraction of the
+        # screens for any string longer than a few words. Bounded: emptied when full.
+        self._clean: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Redact(secrets={self.secrets}, pii={self.pii})"
@@ -209,11 +217,19 @@ class Redact:
         return value
 
     def _text(self, text: str, found: set[str]) -> str:
+        # Nothing either kind masks is shorter than 8 characters.
+        if len(text) < 8 or text in self._clean:
+            return text
+        out, kinds = text, len(found)
         for mask in self._masks:
-            # Nothing either kind masks is shorter than 8 characters.
-            if len(text) >= 8 and mask.screen(text):
-                text = _masked(mask, text, found)
-        return text
+            if mask.screen(out):
+                out = _masked(mask, out, found)
+        if out == text and len(found) == kinds and len(text) <= _CLEAN_MAX_CHARS:
+            clean = self._clean
+            if len(clean) >= _CLEAN_MAX_STRINGS:
+                clean.clear()
+            clean.add(text)
+        return out
 
 
 class RedactSecrets(Redact):
