@@ -84,16 +84,14 @@ class Span:
     def set_attribute(self, key: str, value: Any) -> None:
         """Set one attribute; non-JSON values are converted (and counted), keys made strings."""
         if not self._ended:
-            name = key if type(key) is str else str(key)
-            self.record.attributes[name] = clean_attribute(name, value)
+            self.record.attributes[str(key)] = clean_attribute(key, value)
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         """Set several attributes at once."""
         if not self._ended:
             attrs = self.record.attributes
             for key, value in attributes.items():
-                name = key if type(key) is str else str(key)
-                attrs[name] = clean_attribute(name, value)
+                attrs[str(key)] = clean_attribute(key, value)
 
     def set_input(self, value: Any) -> None:
         """Record the operation's exact input (a JSON-safe snapshot, capped in size later)."""
