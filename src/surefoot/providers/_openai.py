@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 from typing import TYPE_CHECKING, Any
 
 from surefoot.core._clock import SYSTEM_CLOCK
+from surefoot.core._json import dumpb
 from surefoot.core.errors import MalformedResponse
 from surefoot.providers._base import Provider
 from surefoot.providers._errors import (
@@ -173,7 +173,7 @@ class OpenAICompatibleProvider(Provider):
         self, url: str, body: dict[str, Any], timeout_s: float | None
     ) -> tuple[str, bytes, list[tuple[str, str]], float]:
         timeout = timeout_s if timeout_s is not None else self._timeout_s
-        return url, json.dumps(body).encode(), self._headers, timeout
+        return url, dumpb(body), self._headers, timeout
 
     def _now_s(self) -> float:
         return self._clock.now_ns() / 1e9
@@ -181,7 +181,7 @@ class OpenAICompatibleProvider(Provider):
     # ------------------------------------------------------------------ chat
     def _complete(self, request: ChatRequest) -> ChatResponse:
         # _post_args and _sync_http() spelled out: this is every call's path.
-        body = json.dumps(chat_body(request, stream=False)).encode()
+        body = dumpb(chat_body(request, stream=False))
         timeout_s = request.timeout_s if request.timeout_s is not None else self._timeout_s
         http = self._http if self._http is not None else self._sync_http()
         try:
@@ -193,7 +193,7 @@ class OpenAICompatibleProvider(Provider):
         return parse_chat(loads(response.content, self._name), self._name)
 
     async def _acomplete(self, request: ChatRequest) -> ChatResponse:
-        body = json.dumps(chat_body(request, stream=False)).encode()
+        body = dumpb(chat_body(request, stream=False))
         timeout_s = request.timeout_s if request.timeout_s is not None else self._timeout_s
         http = self._ahttp if self._ahttp is not None else self._async_http()
         try:

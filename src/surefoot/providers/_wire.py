@@ -6,9 +6,9 @@ expected shape raises :class:`~surefoot.core.errors.MalformedResponse` naming th
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+from surefoot.core._json import loads as json_loads
 from surefoot.core.errors import MalformedResponse, ProviderUnavailable
 from surefoot.providers._build import new_chat_response, new_choice, new_usage
 from surefoot.providers._types import (
@@ -87,7 +87,7 @@ def embedding_body(request: EmbeddingRequest) -> dict[str, Any]:
 def loads(content: bytes | str, provider: str) -> Any:
     """Decode a JSON body, or raise :class:`MalformedResponse` quoting its start."""
     try:
-        return json.loads(content)
+        return json_loads(content)
     except ValueError as exc:
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
         raise MalformedResponse(

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from surefoot.providers import EmbeddingRequest, EmbeddingResponse
 from surefoot.server._auth import Scope, require_scope
@@ -24,6 +24,7 @@ from surefoot.server._embed_driver import EmbedOutcome, aembed
 from surefoot.server._errors import ApiError, error_responses
 from surefoot.server._gateway import guard_or_404, refusal_status
 from surefoot.server._idempotent import HEADER, idempotent
+from surefoot.server._json_response import GatewayJSONResponse
 from surefoot.store import ApiKey
 
 __all__ = ["EmbeddingsBody", "embeddings_json", "router"]
@@ -95,7 +96,7 @@ def embeddings_json(
     }
 
 
-def _answer(body: EmbeddingsBody, outcome: EmbedOutcome, primary: str) -> JSONResponse:
+def _answer(body: EmbeddingsBody, outcome: EmbedOutcome, primary: str) -> GatewayJSONResponse:
     if outcome.response is not None:
         # Served by another upstream than the alias's own: the client learns it fell back.
         decision = "serve" if outcome.served_by == primary else "fallback"
@@ -103,7 +104,7 @@ def _answer(body: EmbeddingsBody, outcome: EmbedOutcome, primary: str) -> JSONRe
         if outcome.served_by:
             headers["x-surefoot-served-by"] = outcome.served_by
         answer = embeddings_json(body, outcome.response, outcome.served_by, decision)
-        return JSONResponse(answer, headers=headers)
+        return GatewayJSONResponse(answer, headers=headers)
     status, code = refusal_status(outcome.error)
     headers = {"x-surefoot-decision": "refused"}
     retry = getattr(outcome.error, "retry_after_s", None)

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from surefoot.core._records import DecisionStatus
 from surefoot.core.errors import (
@@ -40,6 +40,7 @@ from surefoot.server._auth import Scope, require_scope
 from surefoot.server._chat_body import ChatCompletionBody
 from surefoot.server._errors import ApiError, error_responses
 from surefoot.server._idempotent import HEADER, idempotent
+from surefoot.server._json_response import GatewayJSONResponse
 from surefoot.server._metrics import Metrics
 from surefoot.server._sse import stream_completion
 from surefoot.store import ApiKey
@@ -223,16 +224,16 @@ async def _complete(
     caller: str | None,
     metrics: Metrics,
     escalation_message: str | None,
-) -> JSONResponse:
+) -> GatewayJSONResponse:
     result = await guard.acomplete(body.to_request(), key=caller)
     metrics.count_decision(result.decision.status)
     if result.ok:
-        return JSONResponse(completion_json(body, result), headers=_headers(result))
+        return GatewayJSONResponse(completion_json(body, result), headers=_headers(result))
     held = escalation_message if result.decision.status is DecisionStatus.ESCALATE else None
     if held is not None:
         # The configured message stands in for the held-back answer, in a valid completion.
         answer = completion_json(body, result, content=held)
-        return JSONResponse(answer, headers=_headers(result))
+        return GatewayJSONResponse(answer, headers=_headers(result))
     raise refusal(result)
 
 

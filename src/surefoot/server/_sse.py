@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import StreamingResponse
 
 from surefoot import tracing
+from surefoot.core._json import dumpb
 from surefoot.providers import ChatChunk
 
 if TYPE_CHECKING:
@@ -181,4 +181,4 @@ def _chunk_json(chunk: ChatChunk, meta: _Meta) -> dict[str, Any]:
 
 
 def _event(data: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
+    return b"data: " + dumpb(data) + b"\n\n"

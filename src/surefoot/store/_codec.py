@@ -10,22 +10,22 @@ span can never fail a batch:
 * denormalised numbers (tokens, cost) that are not finite or do not fit a 64-bit integer are
   left out of their column (they stay in the attributes).
 
-The checks cost one substring test per text column and per encoded JSON document; the walk that
-replaces non-finite floats runs only when the encoder refused a value.
+The checks cost one substring test per text column and per encoded JSON document; the JSON
+itself is :mod:`surefoot.core._json`'s, which spells non-finite floats as strings as it encodes.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from surefoot.core import semconv
+from surefoot.core._json import dumps
 from surefoot.core._records import ErrorInfo, JSONValue, SpanKind, SpanRecord, SpanStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
 __all__ = [
     "SpanRow",
@@ -38,23 +38,13 @@ __all__ = [
 ]
 
 _INT64 = range(-(2**63), 2**63)
-_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 # An escaped NUL that is not itself escaped: preceded by an even number of backslashes.
 _ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
-
-# Compact, and one encoder object reused for every value: JSON is encoded once per value here.
-# Values json cannot encode are stored as their str() rather than failing a whole batch.
-_encode: Callable[[Any], str] = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
-).encode
 
 
 def json_dumps(value: Any) -> str:
     """``value`` as compact JSON both databases accept (see the module docstring)."""
-    try:
-        text = _encode(value)
-    except ValueError:  # a non-finite float (or a cycle): rare, so the walk is paid only here
-        text = _encode(_finite(value, set()))
+    text = dumps(value)
     if "\\u0000" in text:
         text = _ESCAPED_NUL.sub(r"\1\\ufffd", text)
     return text
@@ -63,23 +53,6 @@ def json_dumps(value: Any) -> str:
 def clean_text(text: str) -> str:
     """``text`` with NUL characters replaced by U+FFFD."""
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
-
-
-def _finite(value: Any, active: set[int]) -> Any:
-    kind = type(value)
-    if kind is float:
-        return value if math.isfinite(value) else _NON_FINITE[repr(value)]
-    if not isinstance(value, dict | list | tuple):
-        return value
-    if id(value) in active:
-        return "<circular reference>"
-    active.add(id(value))
-    if isinstance(value, dict):
-        out: Any = {_finite(k, active): _finite(v, active) for k, v in value.items()}
-    else:
-        out = [_finite(v, active) for v in value]
-    active.discard(id(value))
-    return out
 
 
 def _number(value: object) -> float | None:

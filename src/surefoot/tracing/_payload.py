@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import json
 import logging
 import math
 import threading
@@ -18,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from surefoot.core import semconv
+from surefoot.core._json import NON_FINITE, dumps
 
 if TYPE_CHECKING:
     from surefoot.core._records import JSONValue
@@ -28,14 +28,9 @@ logger = logging.getLogger("surefoot.tracing")
 
 _PRIMITIVES = frozenset({str, int, bool, type(None)})
 _MAX_DEPTH = 32
-
-# NaN and infinities are not JSON: PostgreSQL's JSONB refuses them, so they travel as strings,
-# spelled as the store's codec spells them (JavaScript's names) so one value reads the same in
-# a captured payload and in a stored attribute.
-_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
-_encode = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
-).encode
+# NaN and infinities are not JSON (PostgreSQL's JSONB refuses them): they travel as strings,
+# spelled as all of surefoot's JSON spells them (NON_FINITE), so one value reads the same in a
+# captured payload and in a stored attribute.
 
 
 def to_jsonable(value: Any, _depth: int = 0) -> JSONValue:
@@ -44,7 +39,7 @@ def to_jsonable(value: Any, _depth: int = 0) -> JSONValue:
     if kind in _PRIMITIVES:
         return value
     if kind is float:
-        return value if math.isfinite(value) else _NON_FINITE[repr(value)]
+        return value if math.isfinite(value) else NON_FINITE[repr(value)]
     if _depth >= _MAX_DEPTH:
         return "<max depth>"
     try:
@@ -137,7 +132,7 @@ def cap_value(value: JSONValue, max_chars: int) -> tuple[JSONValue, bool]:
         return value, False
     else:
         try:
-            text = _encode(value)
+            text = dumps(value)
         except (TypeError, ValueError):
             text = repr(value)
         if len(text) <= max_chars:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import struct
 import zlib
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from surefoot.core._json import dumpb, loads
 from surefoot.core._records import ErrorInfo, SpanKind, SpanRecord, SpanStatus
 
 if TYPE_CHECKING:
@@ -52,10 +52,6 @@ _STATUSES = {status.value: status for status in SpanStatus}
 
 Position = tuple[int, int]
 """(segment number, byte offset): where a record starts or ends; ordered like the spool."""
-
-_encode = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
-).encode
 
 
 def span_rows(records: list[SpanRecord]) -> list[tuple[Any, ...]]:
@@ -91,17 +87,13 @@ def records_from_rows(rows: Any) -> list[SpanRecord]:
 
 def encode_records(records: list[SpanRecord]) -> bytes:
     """One spool record holding ``records``, header included."""
-    rows = span_rows(records)
-    try:
-        payload = _encode(rows).encode()
-    except ValueError:  # a NaN that slipped past conversion: encode it as a string
-        payload = json.dumps(rows, default=str, ensure_ascii=False).encode()
+    payload = dumpb(span_rows(records))
     return _HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
 
 
 def decode_payload(payload: bytes) -> list[SpanRecord]:
     """The spans of one record's payload; raises ValueError when it is not a valid batch."""
-    return records_from_rows(json.loads(payload))
+    return records_from_rows(loads(payload))
 
 
 class Spool:
