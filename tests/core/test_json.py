@@ -14,13 +14,7 @@ from hypothesis import strategies as st
 from surefoot.core import _json
 from surefoot.core._json import dumpb, dumps, loads
 
-_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats()
-    | st.text()
-)
+_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
 _values = st.recursive(
     _scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
