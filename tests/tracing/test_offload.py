@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -83,6 +84,43 @@ def test_a_child_that_dies_is_replaced_and_nothing_flushed_is_lost(
     _record(50, "after")
     assert tracing.flush(10.0)
     assert len(_stored(settings)) == 100
+    assert tracing.stats().dropped_child_exit == 0
+
+
+def test_a_full_shipment_leaves_from_the_callers_thread_without_waiting(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """256 spans are shipped by the thread that recorded them, not an interval later."""
+    settings = settings_factory(
+        recorder={"offload": True, "flush_interval_s": 60.0, "batch_size": 1_024}
+    )
+    tracing.init(settings)
+    recorder = STATE.recorder
+    assert isinstance(recorder, ProcessRecorder)
+    _record(255)
+    assert recorder._shipped == 0
+    _record(1)
+    assert recorder._shipped == 256
+
+
+def test_a_child_that_stops_reading_never_blocks_the_caller_and_loses_nothing(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """With the child stopped and its pipe full, recording goes on; the spans follow later."""
+    settings = _offloaded(settings_factory)
+    recorder = STATE.recorder
+    assert isinstance(recorder, ProcessRecorder)
+    os.kill(recorder._child.pid, signal.SIGSTOP)
+    try:
+        worker = threading.Thread(target=_record, args=(3_000, "x" * 1_000))
+        worker.start()
+        worker.join(30.0)
+        assert not worker.is_alive(), "recording blocked on a child that does not read"
+        assert tracing.stats().pending >= 2_000  # more than the pipe could take
+    finally:
+        os.kill(recorder._child.pid, signal.SIGCONT)
+    assert tracing.flush(30.0)
+    assert len(_stored(settings)) == 3_000
     assert tracing.stats().dropped_child_exit == 0
 
 
