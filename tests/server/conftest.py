@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from surefoot.core import Settings
 from surefoot.server import create_app
+from surefoot.server._protocol import http_protocol
 from surefoot.store import Store
 from surefoot.testing import FaultServer
 
@@ -64,7 +65,10 @@ class LiveServer:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        # The protocol surefoot serve uses: every response written in one piece.
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", http=http_protocol()
+        )
         self.server = uvicorn.Server(config)
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.server.run, daemon=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from surefoot import tracing
+from surefoot.server._protocol import http_protocol
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -62,10 +63,12 @@ def start_process(settings: Settings) -> None:
 
 
 def uvicorn_defaults(settings: Settings, options: Mapping[str, Any]) -> dict[str, Any]:
-    """uvicorn's options: ``settings``' host, port and log level under the explicit ones."""
+    """uvicorn's options: ``settings``' host, port and log level, and the protocol that writes
+    each response in one piece (:mod:`surefoot.server._protocol`), under the explicit ones."""
     return {
         "host": settings.server.host,
         "port": settings.server.port,
         "log_level": settings.log_level.lower(),
+        "http": http_protocol(),
         **options,
     }
