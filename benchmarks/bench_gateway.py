@@ -59,7 +59,8 @@ median of the runs' p50, p99, throughput and server CPU per request (the CPU tim
 process and its children over the run, divided by its requests: the gateway's span recorder is a
 child process; less noisy than latency on a shared machine).
 ``--loop``/``--http`` choose uvicorn's event loop and HTTP parser for the proxies and the gateway
-(``auto`` picks uvloop and httptools when installed, as ``surefoot serve`` does). A legend after
+(``auto`` picks uvloop and httptools when installed, and for the gateway the protocol that
+``surefoot serve`` uses, which writes each response in one piece). A legend after
 the tables states each target, the regime it is judged in, and whether the gateway met it.
 
 Ingest: protobuf batches of ``--batch`` spans to ``/v1/traces``, committed in SQLite before each
@@ -202,7 +203,8 @@ def _run_server(
             log_level="error",
             access_log=False,
             loop=loop,
-            http=http,
+            # "auto" leaves run_server its own protocol, as `surefoot serve` has it.
+            **({} if http == "auto" else {"http": http}),
         )
         return
     else:

@@ -84,11 +84,11 @@ class RecorderSettings(_Section):
         description="Spans held in memory; beyond it new spans are dropped and counted.",
     )
     batch_size: int = Field(
-        256,
+        1_024,
         ge=1,
-        description="Spans written per store transaction. Smaller batches spread the recorder's "
-        "work into shorter bursts, which a busy server's tail latency feels less; larger ones "
-        "cost less CPU per span.",
+        description="Spans written per store transaction. Unset: 256 in `surefoot serve`, whose "
+        "tail latency feels the recorder's bursts of work less when they are shorter; 1024 "
+        "elsewhere, which costs less CPU per span and catches up faster after a store outage.",
     )
     flush_interval_s: float = Field(
         0.2,
