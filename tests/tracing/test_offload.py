@@ -32,6 +32,12 @@ def _offloaded(settings_factory: Callable[..., Settings]) -> Settings:
     return settings
 
 
+def _recorder() -> ProcessRecorder:
+    recorder = STATE.recorder
+    assert isinstance(recorder, ProcessRecorder)
+    return recorder
+
+
 def _record(count: int, prefix: str = "work") -> None:
     for i in range(count):
         with tracing.span(f"{prefix} {i}", input={"note": f"write to ann{i}@example.com"}):
@@ -76,8 +82,7 @@ def test_a_child_that_dies_is_replaced_and_nothing_flushed_is_lost(
     settings = _offloaded(settings_factory)
     _record(50, "before")
     assert tracing.flush(10.0)
-    recorder = STATE.recorder
-    assert isinstance(recorder, ProcessRecorder)
+    recorder = _recorder()
     recorder.min_child_life_s = 0.0  # this child is young, but did not die as it started
     recorder._child.kill()
     recorder._child.wait(5.0)
@@ -95,8 +100,7 @@ def test_a_full_shipment_leaves_from_the_callers_thread_without_waiting(
         recorder={"offload": True, "flush_interval_s": 60.0, "batch_size": 1_024}
     )
     tracing.init(settings)
-    recorder = STATE.recorder
-    assert isinstance(recorder, ProcessRecorder)
+    recorder = _recorder()
     _record(255)
     assert recorder._shipped == 0
     _record(1)
@@ -108,8 +112,7 @@ def test_a_child_that_stops_reading_never_blocks_the_caller_and_loses_nothing(
 ) -> None:
     """With the child stopped and its pipe full, recording goes on; the spans follow later."""
     settings = _offloaded(settings_factory)
-    recorder = STATE.recorder
-    assert isinstance(recorder, ProcessRecorder)
+    recorder = _recorder()
     os.kill(recorder._child.pid, signal.SIGSTOP)
     try:
         worker = threading.Thread(target=_record, args=(3_000, "x" * 1_000))
@@ -168,8 +171,7 @@ def test_offload_refuses_a_sink_it_cannot_send(
 def test_a_child_outlives_ctrl_c_to_its_group(settings_factory: Callable[..., Settings]) -> None:
     """SIGINT to the process group leaves the child running until the parent shuts it down."""
     settings = _offloaded(settings_factory)
-    recorder = STATE.recorder
-    assert isinstance(recorder, ProcessRecorder)
+    recorder = _recorder()
     _record(10)
     assert tracing.flush(10.0)
     os.kill(recorder._child.pid, signal.SIGINT)
@@ -185,8 +187,7 @@ def test_a_child_that_dies_as_it_starts_is_not_restarted_again_and_again(
 ) -> None:
     """A child that cannot run ends the shipping: its spans are counted as lost, loudly."""
     settings = _offloaded(settings_factory)
-    recorder = STATE.recorder
-    assert isinstance(recorder, ProcessRecorder)
+    recorder = _recorder()
     recorder._child.kill()
     recorder._child.wait(5.0)
     _record(20)
