@@ -12,9 +12,9 @@ __all__ = ["GatewayJSONResponse"]
 
 
 class GatewayJSONResponse(JSONResponse):
-    """A JSON response encoded in pydantic-core: a completion's body in about a tenth of the
-    standard library's time. A non-finite number from an upstream reaches the client as a
-    string ("NaN") rather than failing the response."""
+    """A JSON response encoded in pydantic-core, several times faster than the standard
+    library. A non-finite number from an upstream reaches the client as a string ("NaN")
+    rather than failing the response."""
 
     def render(self, content: Any) -> bytes:
         return dumpb(content)

@@ -9,10 +9,10 @@ a core. This recorder keeps only the cheap part in the traced process: spans are
 before (``enqueue`` is the same ``deque.append``), and every 256 spans the caller's thread
 encodes them in one C-level ``marshal`` call and writes them to a pipe that does not block;
 what the pipe cannot take at once, and what is left between shipments, a shipping thread
-writes. ``marshal``, not
-JSON: the child is the same interpreter (``sys.executable``), reads only what this process
-writes, and measured on 60,000 spans captured from a saturated gateway, encoding took 1.2 us a
-span against 3.4 for the JSON the spool uses (decoding in the child, 3.7 against 4.7). A child
+writes. ``marshal``, not JSON: the child is the same interpreter (``sys.executable``), reads
+only what this process writes, and measured on 60,000 spans captured from a saturated gateway,
+encoding took 1.2 us a span against 3.4 for the JSON the spool then used (decoding in the
+child, 3.7 against 4.7). A child
 process (``python -m surefoot.tracing._offload_child``) runs the ordinary thread recorder on
 what it reads: sampling, redaction, the size cap, the on-disk spool, the store and the
 exporters, all from the same settings.
