@@ -95,16 +95,16 @@ def test_a_child_that_dies_is_replaced_and_nothing_flushed_is_lost(
 def test_a_full_shipment_leaves_from_the_callers_thread_without_waiting(
     settings_factory: Callable[..., Settings],
 ) -> None:
-    """256 spans are shipped by the thread that recorded them, not an interval later."""
+    """128 spans are shipped by the thread that recorded them, not an interval later."""
     settings = settings_factory(
         recorder={"offload": True, "flush_interval_s": 60.0, "batch_size": 1_024}
     )
     tracing.init(settings)
     recorder = _recorder()
-    _record(255)
+    _record(127)
     assert recorder._shipped == 0
     _record(1)
-    assert recorder._shipped == 256
+    assert recorder._shipped == 128
 
 
 def test_a_child_that_stops_reading_never_blocks_the_caller_and_loses_nothing(
