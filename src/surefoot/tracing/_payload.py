@@ -28,9 +28,6 @@ logger = logging.getLogger("surefoot.tracing")
 
 _PRIMITIVES = frozenset({str, int, bool, type(None)})
 _MAX_DEPTH = 32
-# NaN and infinities are not JSON (PostgreSQL's JSONB refuses them): they travel as strings,
-# spelled as all of surefoot's JSON spells them (NON_FINITE), so one value reads the same in a
-# captured payload and in a stored attribute.
 
 
 def to_jsonable(value: Any, _depth: int = 0) -> JSONValue:
@@ -39,6 +36,9 @@ def to_jsonable(value: Any, _depth: int = 0) -> JSONValue:
     if kind in _PRIMITIVES:
         return value
     if kind is float:
+        # NaN and infinities are not JSON (PostgreSQL's JSONB refuses them): they travel as
+        # strings, spelled as all of surefoot's JSON spells them, so one value reads the same in
+        # a captured payload and in a stored attribute.
         return value if math.isfinite(value) else NON_FINITE[repr(value)]
     if _depth >= _MAX_DEPTH:
         return "<max depth>"
