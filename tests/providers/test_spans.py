@@ -81,3 +81,12 @@ def test_embeddings_get_an_embedding_span(provider: OpenAICompatibleProvider) ->
         provider.embed(EmbeddingRequest(model="e-1", input=["a", "b"]))
     [span] = captured.spans
     assert (span.kind, span.input, span.output) == (SpanKind.EMBEDDING, ["a", "b"], {"vectors": 2})
+
+
+def test_a_callers_attributes_go_on_the_call_span(provider: OpenAICompatibleProvider) -> None:
+    """What the caller passes (the guard: upstream and attempt) lands on the llm span."""
+    request = ChatRequest(model="m-1", messages=MESSAGES)
+    with capture_traces() as captured:
+        provider.complete_checked(request, attributes={semconv.SF_ATTEMPT: 2})
+        list(provider.stream(request, attributes={semconv.SF_ATTEMPT: 3}))
+    assert [span.attributes[semconv.SF_ATTEMPT] for span in captured.spans] == [2, 3]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from surefoot import tracing
@@ -72,3 +74,27 @@ def test_unprintable_exception_does_not_escape(sink) -> None:
     with pytest.raises(Nasty), tracing.span("nasty"):
         raise Nasty
     assert only_error(sink).type.endswith("Nasty")
+
+
+async def test_a_cancellation_without_a_message_says_what_it_means(sink) -> None:
+    """A bare CancelledError is recorded with an explanation rather than an empty message."""
+
+    async def cancelled() -> None:
+        with tracing.span("call"):
+            await asyncio.sleep(5)
+
+    task = asyncio.ensure_future(cancelled())
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    error = only_error(sink)
+    assert error.type == "CancelledError"
+    assert error.message.startswith("cancelled before it ended")
+
+
+def test_an_exception_with_its_own_message_keeps_it(sink) -> None:
+    """The explanation only fills a silence: a TimeoutError with a message keeps that message."""
+    with pytest.raises(TimeoutError), tracing.span("call"):
+        raise TimeoutError("read took 3 s")
+    assert only_error(sink).message == "read took 3 s"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from surefoot.core.errors import ProviderError, ProviderTimeout, SurefootError
 from surefoot.guard import _trace
@@ -21,14 +21,15 @@ if TYPE_CHECKING:
     from surefoot.guard._decide import Run
     from surefoot.guard._result import DoFallback
 
-__all__ = ["arun", "ask_fallback", "run", "within", "wrap_foreign"]
+__all__ = ["arun", "ask_fallback", "attempt_attributes", "run", "within", "wrap_foreign"]
 
 _log = logging.getLogger("surefoot.guard")
 _T = TypeVar("_T")
+Attributes = dict[str, Any] | None  # for the attempt's llm span; None when untraced
 
 
 def run(core: Run, clock: Clock, traced: bool) -> Finish:
-    """Carry out ``core``'s actions until it finishes; ``traced``: open attempt spans."""
+    """Carry out ``core``'s actions until it finishes; ``traced``: attempts are recorded."""
     action = core.begin()
     while not isinstance(action, Finish):
         if isinstance(action, DoAttempt):
@@ -56,35 +57,20 @@ async def arun(core: Run, clock: Clock, traced: bool) -> Finish:
 
 
 def attempt(action: DoAttempt, clock: Clock, traced: bool) -> AttemptOutcome:
-    """Make one call inside the upstream's bulkhead (and an attempt span when ``traced``)."""
+    """Make one call inside the upstream's bulkhead (recorded on its ``llm`` span when
+    ``traced``)."""
     lane = action.lane
     started_s = clock.monotonic()
     if not lane.bulkhead.acquire(action.timeout_s):
         return AttemptOutcome(clock.monotonic() - started_s, rejected="bulkhead_full")
     try:
-        if traced:
-            with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
-                return _call(lane, action, clock, started_s, span)
-        # Untraced: what _call does, without a span and without the extra call.
-        try:
-            response, pin = lane.provider.complete_checked(action.request)
-        except Exception as exc:  # the boundary to provider code: every failure is an outcome
-            return AttemptOutcome(clock.monotonic() - started_s, error=wrap_foreign(exc, lane))
-        # Positional: this runs on every answered call, and keywords cost a third more.
-        return AttemptOutcome(clock.monotonic() - started_s, response, None, None, False, pin)
+        attributes = attempt_attributes(action) if traced else None
+        response, pin = lane.provider.complete_checked(action.request, attributes=attributes)
+    except Exception as exc:  # the boundary to provider code: every failure is an outcome
+        return AttemptOutcome(clock.monotonic() - started_s, error=wrap_foreign(exc, lane))
     finally:
         lane.bulkhead.release()
-
-
-def _call(
-    lane: Lane, action: DoAttempt, clock: Clock, started_s: float, span: _trace.Span
-) -> AttemptOutcome:
-    try:
-        response, pin = lane.provider.complete_checked(action.request)
-    except Exception as exc:  # the boundary to provider code: every failure is an outcome
-        error = wrap_foreign(exc, lane)
-        span.record_error(error)
-        return AttemptOutcome(clock.monotonic() - started_s, error=error)
+    # Positional: this runs on every answered call, and keywords cost a third more.
     return AttemptOutcome(clock.monotonic() - started_s, response, None, None, False, pin)
 
 
@@ -95,47 +81,55 @@ async def aattempt(action: DoAttempt, clock: Clock, traced: bool) -> AttemptOutc
     if not await lane.bulkhead.aacquire(action.timeout_s):
         return AttemptOutcome(clock.monotonic() - started_s, rejected="bulkhead_full")
     call = _ainline if lane.provider.cancels_promptly else _atask
-    if not traced:
-        return await call(lane, action, clock, started_s, _trace.NOOP_SPAN)
-    with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
-        return await call(lane, action, clock, started_s, span)
+    attributes = attempt_attributes(action) if traced else None
+    return await call(lane, action, clock, started_s, attributes)
+
+
+def attempt_attributes(action: DoAttempt) -> Attributes:
+    """What the attempt adds to its ``llm`` span; ``None`` while nothing records."""
+    if not _trace.recording():
+        return None
+    return _trace.attempt_attributes(action.lane.name, action.number, action.timeout_s)
 
 
 async def _ainline(
-    lane: Lane, action: DoAttempt, clock: Clock, started_s: float, span: _trace.Span
+    lane: Lane, action: DoAttempt, clock: Clock, started_s: float, attributes: Attributes
 ) -> AttemptOutcome:
     # A provider that unwinds at once when cancelled (httpcore closes its connection in a turn)
     # is awaited in the caller's task under a timer that cancels it, as asyncio.timeout does:
     # no task and no extra event loop turns, about 80 us of a gateway request's CPU.
     try:
         async with asyncio.timeout(action.timeout_s):
-            response, pin = await lane.provider.acomplete_checked(action.request)
+            response, pin = await lane.provider.acomplete_checked(
+                action.request, attributes=attributes
+            )
     except Exception as exc:  # the boundary to provider code: every failure is an outcome
-        return _failed(exc, lane, action, clock, started_s, span)
+        return _failed(exc, lane, action, clock, started_s)
     finally:
         lane.bulkhead.arelease()
     return AttemptOutcome(clock.monotonic() - started_s, response, None, None, False, pin)
 
 
 async def _atask(
-    lane: Lane, action: DoAttempt, clock: Clock, started_s: float, span: _trace.Span
+    lane: Lane, action: DoAttempt, clock: Clock, started_s: float, attributes: Attributes
 ) -> AttemptOutcome:
     # Any other provider runs in its own task, so one whose cancellation unwinds slowly (user
     # code, a handler that shields its cleanup) cannot hold the request past its deadline.
-    call = asyncio.ensure_future(lane.provider.acomplete_checked(action.request))
+    call = asyncio.ensure_future(
+        lane.provider.acomplete_checked(action.request, attributes=attributes)
+    )
     call.add_done_callback(functools.partial(_call_ended, lane))
     try:
         response, pin = await within(call, action.timeout_s)
     except Exception as exc:  # the boundary to provider code: every failure is an outcome
-        return _failed(exc, lane, action, clock, started_s, span)
+        return _failed(exc, lane, action, clock, started_s)
     return AttemptOutcome(clock.monotonic() - started_s, response, None, None, False, pin)
 
 
 def _failed(
-    exc: Exception, lane: Lane, action: DoAttempt, clock: Clock, started_s: float, span: _trace.Span
+    exc: Exception, lane: Lane, action: DoAttempt, clock: Clock, started_s: float
 ) -> AttemptOutcome:
     error = wrap_foreign(exc, lane, timeout_s=action.timeout_s)
-    span.record_error(error)
     return AttemptOutcome(clock.monotonic() - started_s, error=error)
 
 
@@ -152,7 +146,8 @@ async def within(call: asyncio.Future[_T], timeout_s: float) -> _T:
         call.cancel()  # the caller gave up on the request: give up on the call too
         raise
     if not call.done():
-        call.cancel()
+        # The message reaches the call's own span, which records the cancellation.
+        call.cancel(f"no answer within {timeout_s:.3f}s")
         raise TimeoutError
     return call.result()
 

@@ -101,16 +101,14 @@ class GuardStream:
             self._outcome = AttemptOutcome(0.0, rejected="bulkhead_full")
             return
         state = _Attempt(action, clock.monotonic())
+        attributes = _drive.attempt_attributes(action)
         try:
-            with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
-                try:
-                    for chunk in lane.provider.stream(action.request):
-                        yield from state.take(chunk)
-                    self._outcome = state.done(clock.monotonic())
-                except Exception as exc:  # the provider boundary: every failure is an outcome
-                    error = _drive.wrap_foreign(exc, lane, timeout_s=action.timeout_s)
-                    span.record_error(error)
-                    self._outcome = state.failed(error, clock.monotonic())
+            for chunk in lane.provider.stream(action.request, attributes=attributes):
+                yield from state.take(chunk)
+            self._outcome = state.done(clock.monotonic())
+        except Exception as exc:  # the provider boundary: every failure is an outcome
+            error = _drive.wrap_foreign(exc, lane, timeout_s=action.timeout_s)
+            self._outcome = state.failed(error, clock.monotonic())
         finally:
             lane.bulkhead.release()
 
@@ -152,18 +150,16 @@ class AsyncGuardStream:
             self._outcome = AttemptOutcome(0.0, rejected="bulkhead_full")
             return
         state = _Attempt(action, clock.monotonic())
+        attributes = _drive.attempt_attributes(action)
         try:
-            with _trace.attempt_span(lane.name, action.number, action.timeout_s) as span:
-                try:
-                    chunks = aiter(lane.provider.astream(action.request))
-                    async for chunk in _first_within(chunks, action.timeout_s):
-                        for out in state.take(chunk):
-                            yield out
-                    self._outcome = state.done(clock.monotonic())
-                except Exception as exc:  # the provider boundary: every failure is an outcome
-                    error = _drive.wrap_foreign(exc, lane, timeout_s=action.timeout_s)
-                    span.record_error(error)
-                    self._outcome = state.failed(error, clock.monotonic())
+            chunks = aiter(lane.provider.astream(action.request, attributes=attributes))
+            async for chunk in _first_within(chunks, action.timeout_s):
+                for out in state.take(chunk):
+                    yield out
+            self._outcome = state.done(clock.monotonic())
+        except Exception as exc:  # the provider boundary: every failure is an outcome
+            error = _drive.wrap_foreign(exc, lane, timeout_s=action.timeout_s)
+            self._outcome = state.failed(error, clock.monotonic())
         finally:
             lane.bulkhead.arelease()
 

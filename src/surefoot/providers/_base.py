@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from surefoot.core.errors import InvalidInput
 from surefoot.providers import _telemetry
@@ -31,7 +31,7 @@ from surefoot.providers._pins import PinTracker
 from surefoot.providers._stream import StreamAccumulator, chunk_from_response
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+    from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 
     from surefoot.providers._pins import PinCheck
     from surefoot.providers._types import (
@@ -89,10 +89,17 @@ class Provider(abc.ABC):
         """Async twin of :meth:`complete`."""
         return (await self.acomplete_checked(request))[0]
 
-    def complete_checked(self, request: ChatRequest) -> tuple[ChatResponse, PinCheck]:
+    def complete_checked(
+        self, request: ChatRequest, *, attributes: Mapping[str, Any] | None = None
+    ) -> tuple[ChatResponse, PinCheck]:
         """:meth:`complete`, also returning the served-model check the call made and recorded.
 
         For callers that act on the pin check (the guard), so the response is not checked twice.
+
+        Args:
+            request: the chat request.
+            attributes: more attributes for the call's ``llm`` span (the guard adds which
+                upstream and attempt the call is).
 
         Raises:
             ProviderError: as for :meth:`complete`.
@@ -101,16 +108,18 @@ class Provider(abc.ABC):
             # Untraced, the span would be a no-op: skip building its attributes and copies,
             # and make only the checks ChatCall.finish makes besides recording.
             return self._checked_untraced(request, self._complete(request))
-        with _telemetry.chat_call(self, request) as call:
+        with _telemetry.chat_call(self, request, attributes=attributes) as call:
             response = self._complete(request)
             check = call.finish(response)
         return response, check
 
-    async def acomplete_checked(self, request: ChatRequest) -> tuple[ChatResponse, PinCheck]:
+    async def acomplete_checked(
+        self, request: ChatRequest, *, attributes: Mapping[str, Any] | None = None
+    ) -> tuple[ChatResponse, PinCheck]:
         """Async twin of :meth:`complete_checked`."""
         if not _telemetry.recording():
             return self._checked_untraced(request, await self._acomplete(request))
-        with _telemetry.chat_call(self, request) as call:
+        with _telemetry.chat_call(self, request, attributes=attributes) as call:
             response = await self._acomplete(request)
             check = call.finish(response)
         return response, check
@@ -129,27 +138,32 @@ class Provider(abc.ABC):
             _telemetry.raise_if_filtered(self._name, response)
         return response, check
 
-    def stream(self, request: ChatRequest) -> Generator[ChatChunk, None, None]:
+    def stream(
+        self, request: ChatRequest, *, attributes: Mapping[str, Any] | None = None
+    ) -> Generator[ChatChunk, None, None]:
         """Stream one chat completion attempt chunk by chunk.
 
         Close the iterator (or use :func:`contextlib.closing`) when stopping early, so the
-        connection and the span end at once.
+        connection and the span end at once. ``attributes`` go on the call's ``llm`` span, as
+        for :meth:`complete_checked`.
 
         Raises:
             MalformedResponse: the stream ended without a finish reason; the message says how
                 many chunks and characters arrived.
             ProviderError: as for :meth:`complete`, also after some chunks were yielded.
         """
-        with _telemetry.chat_call(self, request, streaming=True) as call:
+        with _telemetry.chat_call(self, request, streaming=True, attributes=attributes) as call:
             acc = StreamAccumulator(self._name)
             for chunk in self._stream(request):
                 acc.add(chunk)
                 yield chunk
             call.finish(acc.finish())
 
-    async def astream(self, request: ChatRequest) -> AsyncGenerator[ChatChunk, None]:
+    async def astream(
+        self, request: ChatRequest, *, attributes: Mapping[str, Any] | None = None
+    ) -> AsyncGenerator[ChatChunk, None]:
         """Async twin of :meth:`stream`."""
-        with _telemetry.chat_call(self, request, streaming=True) as call:
+        with _telemetry.chat_call(self, request, streaming=True, attributes=attributes) as call:
             acc = StreamAccumulator(self._name)
             async for chunk in self._astream(request):
                 acc.add(chunk)

@@ -10,6 +10,7 @@ from surefoot.core._records import SpanKind
 from surefoot.core.errors import ContentFiltered
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from types import TracebackType
 
     from surefoot.providers._base import Provider
@@ -103,9 +104,18 @@ class EmbeddingCall(_SpanCall):
         return check
 
 
-def chat_call(provider: Provider, request: ChatRequest, *, streaming: bool = False) -> ChatCall:
-    """The ``llm`` span of one chat call, to enter with ``with``; the prompt is its input."""
-    attributes: dict[str, Any] = {
+def chat_call(
+    provider: Provider,
+    request: ChatRequest,
+    *,
+    streaming: bool = False,
+    attributes: Mapping[str, Any] | None = None,
+) -> ChatCall:
+    """The ``llm`` span of one chat call, to enter with ``with``; the prompt is its input.
+
+    ``attributes`` are the caller's additions (the guard's upstream and attempt number).
+    """
+    attrs: dict[str, Any] = {
         sc.GEN_AI_OPERATION_NAME: "chat",
         sc.GEN_AI_PROVIDER_NAME: provider.name,
         sc.GEN_AI_REQUEST_MODEL: request.model,
@@ -118,12 +128,14 @@ def chat_call(provider: Provider, request: ChatRequest, *, streaming: bool = Fal
         sc.GEN_AI_REQUEST_MAX_TOKENS: request.max_tokens,
         sc.GEN_AI_REQUEST_SEED: request.seed,
     }
-    attributes.update({k: v for k, v in asked.items() if v is not None})
+    attrs.update({k: v for k, v in asked.items() if v is not None})
     if streaming:
-        attributes[sc.SF_STREAMING] = True
+        attrs[sc.SF_STREAMING] = True
+    if attributes:
+        attrs.update(attributes)
     # The messages as they are: the span takes a JSON-safe copy of its input at once.
     span = tracing.span(
-        f"chat {request.model}", kind=SpanKind.LLM, attributes=attributes, input=request.messages
+        f"chat {request.model}", kind=SpanKind.LLM, attributes=attrs, input=request.messages
     )
     return ChatCall(span, provider, request)
 

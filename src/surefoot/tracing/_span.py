@@ -7,6 +7,7 @@ span sees it as parent) and stays separate per thread. Until ``init()`` installs
 
 from __future__ import annotations
 
+import asyncio
 import traceback
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
 __all__ = ["NOOP_SPAN", "NoopSpan", "Span", "current_span", "span"]
 
 _CURRENT: ContextVar[Span | None] = ContextVar("surefoot_current_span", default=None)
+
+# What an exception raised without a message means, said on the span instead of nothing.
+_SILENT: dict[type[BaseException], str] = {
+    asyncio.CancelledError: "cancelled before it ended: its caller stopped waiting (a timeout"
+    " or a client that went away)",
+    TimeoutError: "timed out",
+}
 _UNSET: Any = object()
 
 
@@ -114,7 +122,7 @@ class Span:
             return
         try:
             text = "".join(traceback.format_exception(exc))
-            message = str(exc)
+            message = str(exc) or _SILENT.get(type(exc), "")
         except Exception:  # a broken __str__ on a user exception must not escape
             text, message = "", f"<unprintable {type(exc).__qualname__}>"
         self.record.error = ErrorInfo(type(exc).__qualname__, message, text)
