@@ -70,7 +70,6 @@ Ingest: protobuf batches of ``--batch`` spans to ``/v1/traces``, committed in SQ
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import socket
@@ -95,7 +94,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from surefoot.core import Settings, new_span_id, new_trace_id
+from surefoot.core import Settings, _heap, new_span_id, new_trace_id
 from surefoot.guard import Guard
 from surefoot.providers import OpenAICompatibleProvider
 from surefoot.server import Scope, create_app, require_scope, run_server
@@ -157,8 +156,9 @@ def _run_server(
             # This process imported the whole bench (FastAPI, SQLAlchemy, OTLP protobufs): left
             # in the collector's view, every full collection walks it, and those pauses (20 to
             # 60 ms) became the direct call's p99 at saturation, the baseline the gateway's p99
-            # is judged against. Frozen, as `surefoot serve` freezes its own heap.
-            gc.freeze()
+            # is judged against. Settled as `surefoot serve` settles its own heap (frozen, young
+            # collections rarer), so the baseline is a Python server tuned as the gateway is.
+            _heap.settle()
             if delay_ms:
                 # A latency fault on every request (a mix of probability 1); the server waits
                 # with asyncio, so the delayed requests overlap instead of queueing.

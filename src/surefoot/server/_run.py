@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
 from surefoot import tracing
+from surefoot.core import _heap
 from surefoot.server._protocol import http_protocol
 
 if TYPE_CHECKING:
@@ -27,11 +27,10 @@ def run_server(app: ASGIApp, settings: Settings, **uvicorn_options: Any) -> None
     """Serve ``app`` under uvicorn until interrupted, recording every request's trace.
 
     Tracing starts with ``settings`` (``tracing.enabled = false`` turns it off), so the
-    gateway's guard, attempt and model spans reach the store and the ``x-surefoot-trace-id``
-    header names a stored trace. Before serving, the heap built at start-up (the imported
-    libraries, the app) is frozen out of the garbage collector: a full collection would walk
-    those few hundred thousand objects and stall every request in flight for tens of
-    milliseconds. On exit the recorder flushes; what it cannot write stays in its spool.
+    gateway's guard and model spans reach the store and the ``x-surefoot-trace-id`` header
+    names a stored trace. Before serving, the heap built at start-up is frozen out of the
+    garbage collector and young collections are made rarer (:func:`start_process`). On exit
+    the recorder flushes; what it cannot write stays in its spool.
 
     Args:
         app: the ASGI app, usually :func:`~surefoot.server.create_app`'s.
@@ -43,20 +42,18 @@ def run_server(app: ASGIApp, settings: Settings, **uvicorn_options: Any) -> None
     try:
         uvicorn.run(app, **uvicorn_defaults(settings, uvicorn_options))
     finally:
-        gc.unfreeze()
+        _heap.release()
         tracing.shutdown(settings.recorder.shutdown_timeout_s)
 
 
 def start_process(settings: Settings) -> None:
-    """What every serving process does before it serves: start tracing, freeze the heap.
+    """What every serving process does before it serves: start tracing, settle the heap
+    (:func:`surefoot.core._heap.settle`: start-up frozen, young collections rarer).
 
     Spans are redacted, spooled and written by a child process unless ``recorder.offload`` is
     set to false: on threads of the server they hold the interpreter lock its event loop needs
     (:mod:`surefoot.tracing._offload` has the numbers). Unless ``recorder.batch_size`` is set,
     that child writes :data:`SERVER_BATCH_SIZE` spans per transaction.
-
-    Full collections would otherwise walk the few hundred thousand objects the imported
-    libraries and the app hold, stalling every request in flight for tens of milliseconds.
     """
     recorder = settings.recorder
     update: dict[str, Any] = {}
@@ -69,8 +66,7 @@ def start_process(settings: Settings) -> None:
     if update:
         settings = settings.model_copy(update={"recorder": recorder.model_copy(update=update)})
     tracing.init(settings)
-    gc.collect()
-    gc.freeze()
+    _heap.settle()
 
 
 def uvicorn_defaults(settings: Settings, options: Mapping[str, Any]) -> dict[str, Any]:

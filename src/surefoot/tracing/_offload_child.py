@@ -16,7 +16,6 @@ lost with it.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
 import logging
 import signal
@@ -26,6 +25,7 @@ import zlib
 from typing import IO, Any
 
 from surefoot import tracing
+from surefoot.core import _heap
 from surefoot.core.config import Settings
 from surefoot.tracing._offload import BATCH_HEADER, FLUSH, FLUSH_ARGS, SPANS, decode_batch
 from surefoot.tracing._state import STATE
@@ -79,11 +79,10 @@ def main() -> int:
     settings = Settings.load(**sections)
     logging.basicConfig(level=settings.log_level, format="%(name)s: %(message)s")
     tracing.init(settings)
-    # What start-up built (the imported libraries, the store's engine) lives as long as the
-    # process: frozen out of the collector, full collections do not walk it again and again,
-    # each one a burst of CPU taken from the server beside it.
-    gc.collect()
-    gc.freeze()
+    # As a server does: full collections would walk start-up's heap again and again, and
+    # frequent young ones promote the spans in flight; each a burst of CPU taken from the
+    # server beside it.
+    _heap.settle()
     recorder = STATE.recorder
     assert recorder is not None
     reporter = _Reporter(stdout, settings.recorder.flush_interval_s)
