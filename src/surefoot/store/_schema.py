@@ -66,7 +66,8 @@ spans = Table(
     Column("error", JSONDocument, nullable=True),
     Index(None, "start_ns"),
     Index(None, "kind", "start_ns"),
-    Index(None, "model", "start_ns"),
+    # No index on model: queries by model read the traces table, and every span write would
+    # pay for one (about 5 % of a SQLite span write).
 )
 
 traces = Table(
