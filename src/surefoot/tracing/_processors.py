@@ -28,6 +28,9 @@ class DropSpan(BaseException):
     """Raised by a processor to drop the span it was given."""
 
 
+_UNCUT = frozenset({int, float, bool, type(None)})  # values no cap can shorten
+
+
 class TruncatePayloads:
     """Cap input, output, each attribute and the error message at ``max_chars`` characters.
 
@@ -54,8 +57,9 @@ class TruncatePayloads:
                 cut.append("output")
         attrs = record.attributes
         for key, value in attrs.items():
-            if type(value) in (int, float, bool) or value is None:
-                continue
+            kind = type(value)
+            if kind in _UNCUT or (kind is str and len(value) <= limit):
+                continue  # what cap_value would keep, without the call
             new, was_cut = cap_value(value, limit)
             if was_cut:
                 attrs[key] = new

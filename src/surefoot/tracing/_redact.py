@@ -184,11 +184,17 @@ class Redact:
         if record.output is not None:
             record.output = self._walk(record.output, found)
         attrs = record.attributes
+        secrets, clean = self.secrets, self._clean
         for key, value in attrs.items():
-            if self.secrets and value is not None and _is_secret_key(key):
+            kind = type(value)
+            if secrets and value is not None and _is_secret_key(key):
                 attrs[key] = REDACTED
                 found.add("secret_attribute")
-            elif type(value) is str or isinstance(value, list | dict):
+            elif kind is str:
+                # Inline what _text would return at once: most attributes are short or seen.
+                if len(value) >= 8 and value not in clean:
+                    attrs[key] = self._text(value, found)
+            elif kind is list or kind is dict or isinstance(value, list | dict):
                 attrs[key] = self._walk(value, found)
         if record.error is not None:
             record.error.message = self._text(record.error.message, found)
@@ -205,10 +211,13 @@ class Redact:
             return self._text(value, found)
         if isinstance(value, dict):
             out = {}
+            secrets, clean = self.secrets, self._clean
             for k, v in value.items():
-                if self.secrets and v is not None and _is_secret_key(k):
+                if secrets and v is not None and _is_secret_key(k):
                     found.add("secret_attribute")
                     out[k] = REDACTED
+                elif type(v) is str and (len(v) < 8 or v in clean):
+                    out[k] = v  # what _text returns for it, without the call
                 else:
                     out[k] = self._walk(v, found)
             return out
