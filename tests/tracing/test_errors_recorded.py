@@ -98,3 +98,10 @@ def test_an_exception_with_its_own_message_keeps_it(sink) -> None:
     with pytest.raises(TimeoutError), tracing.span("call"):
         raise TimeoutError("read took 3 s")
     assert only_error(sink).message == "read took 3 s"
+
+
+def test_a_bare_timeout_is_recorded_as_one(sink) -> None:
+    """A TimeoutError raised without a message is recorded as "timed out", not as nothing."""
+    with pytest.raises(TimeoutError), tracing.span("call"):
+        raise TimeoutError
+    assert only_error(sink).message == "timed out"

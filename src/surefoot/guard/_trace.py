@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from surefoot.providers import ChatRequest
 
 __all__ = [
-    "NOOP_SPAN",
     "attempt_attributes",
     "guard_span",
     "record_decision",
@@ -29,7 +28,6 @@ __all__ = [
 ]
 
 Span = tracing.Span
-NOOP_SPAN: Span = tracing.NoopSpan()  # stands in for the span while tracing is off
 
 
 # Whether spans record now; when not, callers may skip opening them at all. The function
