@@ -12,7 +12,15 @@ from surefoot import tracing
 from surefoot.core import ErrorInfo, SpanRecord, semconv
 from surefoot.core.config import TracingSettings
 from surefoot.tracing import Redact, RedactPII, RedactSecrets, luhn_valid
-from surefoot.tracing._redact import _CLEAN_MAX_STRINGS, _PII, _SECRETS, _pii_sub, _secret_sub
+from surefoot.tracing._redact import (
+    _CLEAN_BUDGET_CHARS,
+    _CLEAN_MAX_CHARS,
+    _CLEAN_MAX_STRINGS,
+    _PII,
+    _SECRETS,
+    _pii_sub,
+    _secret_sub,
+)
 
 
 def record(**fields) -> SpanRecord:
@@ -252,3 +260,21 @@ def test_remembered_clean_strings_are_bounded() -> None:
     for i in range(_CLEAN_MAX_STRINGS * 3):
         redact._text(f"nothing to mask here, number {i:x}", set())
     assert 0 < len(redact._clean) <= _CLEAN_MAX_STRINGS
+
+
+def test_a_long_clean_system_prompt_is_remembered() -> None:
+    """A system prompt of several thousand characters, sent on every request, is screened once."""
+    redact = Redact()
+    prompt = "You answer questions about orders and deliveries. " * 200  # 10,200 characters
+    assert len(prompt) <= _CLEAN_MAX_CHARS
+    redact._text(prompt, set())
+    assert prompt in redact._clean
+
+
+def test_remembered_clean_strings_are_bounded_in_characters() -> None:
+    """Long clean strings cannot make the remembered set hold more than its character budget."""
+    redact = Redact()
+    for i in range(_CLEAN_BUDGET_CHARS // _CLEAN_MAX_CHARS * 3):
+        redact._text(f"{i:08x} " + "nothing to mask " * 4_000, set())
+        assert redact._clean_chars <= _CLEAN_BUDGET_CHARS + _CLEAN_MAX_CHARS
+    assert sum(map(len, redact._clean)) == redact._clean_chars

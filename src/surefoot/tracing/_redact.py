@@ -60,20 +60,29 @@ _SECRET_MARKERS = (
     "bearer", "basic", "sk-", "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
     "github_pat_", "xox", "aiza", "api", "token", "secret", "passw", "pwd",
 )  # fmt: skip
-_SECRET_MARKER = re.compile("|".join(map(re.escape, _SECRET_MARKERS)))
 _PII_MARKER = re.compile(r"[@\d]")
 _NINE_DIGITS = re.compile(r"(?:\D*\d){9}")  # anchored where the first digit is: linear
+_ASCII_DIGITS = "0123456789"
+
+# The screens search with `in` and str.find, not with a regular expression: the standard
+# library's engine walks the text once per alternative, where a substring search skips through
+# it, so on a 4,600-character system prompt the secret screen took 65 us and the personal-data
+# screen 37, against about 9 and 3 this way.
 
 
 def _may_hold_secret(text: str) -> bool:
-    return _SECRET_MARKER.search(text.casefold()) is not None
+    folded = text.casefold()
+    return any(marker in folded for marker in _SECRET_MARKERS)
 
 
 def _may_hold_pii(text: str) -> bool:
-    first = _PII_MARKER.search(text)
-    if first is None:
-        return False
-    return "@" in text or _NINE_DIGITS.match(text, first.start()) is not None
+    if "@" in text:
+        return True
+    if not text.isascii():  # \d also matches other scripts' digits: the pattern finds them
+        first = _PII_MARKER.search(text)
+        return first is not None and _NINE_DIGITS.match(text, first.start()) is not None
+    found = [i for i in map(text.find, _ASCII_DIGITS) if i >= 0]
+    return bool(found) and _NINE_DIGITS.match(text, min(found)) is not None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -141,7 +150,8 @@ _PII_MASK = _Mask(_PII, _pii_sub, _may_hold_pii)
 
 
 _CLEAN_MAX_STRINGS = 1024
-_CLEAN_MAX_CHARS = 4096  # together at most 4 M characters remembered
+_CLEAN_MAX_CHARS = 65_536  # one string; a long system prompt repeats on every request
+_CLEAN_BUDGET_CHARS = 4_194_304  # all remembered strings together
 
 
 def _masked(mask: _Mask, text: str, found: set[str]) -> str:
@@ -171,8 +181,10 @@ class Redact:
         self._masks = tuple(masks)
         # Strings seen lately with nothing to mask. The same ones come back on every span (a
         # system prompt, model and provider names), and a set lookup costs a fraction of the
-        # screens for any string longer than a few words. Bounded: emptied when full.
+        # screens for any string longer than a few words. Bounded in count and in characters:
+        # emptied when either is full.
         self._clean: set[str] = set()
+        self._clean_chars = 0
 
     def __repr__(self) -> str:
         return f"Redact(secrets={self.secrets}, pii={self.pii})"
@@ -235,9 +247,11 @@ class Redact:
                 out = _masked(mask, out, found)
         if out == text and len(found) == kinds and len(text) <= _CLEAN_MAX_CHARS:
             clean = self._clean
-            if len(clean) >= _CLEAN_MAX_STRINGS:
+            if len(clean) >= _CLEAN_MAX_STRINGS or self._clean_chars > _CLEAN_BUDGET_CHARS:
                 clean.clear()
+                self._clean_chars = 0
             clean.add(text)
+            self._clean_chars += len(text)
         return out
 
 
