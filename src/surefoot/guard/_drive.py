@@ -85,10 +85,8 @@ async def aattempt(action: DoAttempt, clock: Clock, traced: bool) -> AttemptOutc
     return await call(lane, action, clock, started_s, attributes)
 
 
-def attempt_attributes(action: DoAttempt) -> Attributes:
-    """What the attempt adds to its ``llm`` span; ``None`` while nothing records."""
-    if not _trace.recording():
-        return None
+def attempt_attributes(action: DoAttempt) -> dict[str, Any]:
+    """What the attempt adds to its ``llm`` span (ask only while spans record)."""
     return _trace.attempt_attributes(action.lane.name, action.number, action.timeout_s)
 
 

@@ -101,7 +101,7 @@ class GuardStream:
             self._outcome = AttemptOutcome(0.0, rejected="bulkhead_full")
             return
         state = _Attempt(action, clock.monotonic())
-        attributes = _drive.attempt_attributes(action)
+        attributes = _drive.attempt_attributes(action) if _trace.recording() else None
         try:
             for chunk in lane.provider.stream(action.request, attributes=attributes):
                 yield from state.take(chunk)
@@ -150,7 +150,7 @@ class AsyncGuardStream:
             self._outcome = AttemptOutcome(0.0, rejected="bulkhead_full")
             return
         state = _Attempt(action, clock.monotonic())
-        attributes = _drive.attempt_attributes(action)
+        attributes = _drive.attempt_attributes(action) if _trace.recording() else None
         try:
             chunks = aiter(lane.provider.astream(action.request, attributes=attributes))
             async for chunk in _first_within(chunks, action.timeout_s):
