@@ -12,10 +12,9 @@ what the pipe cannot take at once, and what is left between shipments, a shippin
 writes. ``marshal``, not JSON: the child is the same interpreter (``sys.executable``), reads
 only what this process writes, and measured on 60,000 spans captured from a saturated gateway,
 encoding took 1.2 us a span against 3.4 for the JSON the spool then used (decoding in the
-child, 3.7 against 4.7). A child
-process (``python -m surefoot.tracing._offload_child``) runs the ordinary thread recorder on
-what it reads: sampling, redaction, the size cap, the on-disk spool, the store and the
-exporters, all from the same settings.
+child, 3.7 against 4.7). A child process (``python -m surefoot.tracing._offload_child``) runs
+the ordinary thread recorder on what it reads: sampling, redaction, the size cap, the on-disk
+spool, the store and the exporters, all from the same settings.
 
 What it changes: spans are redacted in the child, so they cross a local pipe unredacted;
 custom sinks, processors, exporters and clocks are Python objects that cannot be sent to
