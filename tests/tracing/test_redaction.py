@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.tracing.strategies import emails, luhn_numbers, non_luhn_numbers, secrets, words
@@ -17,7 +19,10 @@ from surefoot.tracing._redact import (
     _CLEAN_MAX_CHARS,
     _CLEAN_MAX_STRINGS,
     _PII,
+    _PLAIN_MAX_KEYS,
+    _SECRET_KEY,
     _SECRETS,
+    _SHORT,
     _pii_sub,
     _secret_sub,
 )
@@ -154,20 +159,28 @@ _SHAPED = st.tuples(st.sampled_from(["", " ", "x", "_"]), _MARKERS, _GLUE, _VALU
 _TEXTS = st.lists(_SHAPED.map("".join) | st.text(max_size=8), min_size=1, max_size=3).map(" ".join)
 
 
+# Short text and long text are screened in different ways; every text is tried both ways.
+_PADDINGS = pytest.mark.parametrize("padding", ["", "x " * (_SHORT // 2)], ids=["short", "long"])
+
+
+@_PADDINGS
 @settings(max_examples=500)
 @given(_TEXTS)
-def test_the_secret_screen_never_skips_text_the_pattern_would_mask(text: str) -> None:
+def test_the_secret_screen_never_skips_text_the_pattern_would_mask(padding: str, text: str) -> None:
     """Whatever the text, screened redaction of secrets equals running the pattern on it."""
+    text = padding + text
     screened, direct = set[str](), set[str]()
     masked = RedactSecrets()._text(text, screened)
     assert masked == _SECRETS.sub(lambda m: _secret_sub(m, direct), text)
     assert screened == direct
 
 
+@_PADDINGS
 @settings(max_examples=500)
 @given(_TEXTS)
-def test_the_pii_screen_never_skips_text_the_pattern_would_mask(text: str) -> None:
+def test_the_pii_screen_never_skips_text_the_pattern_would_mask(padding: str, text: str) -> None:
     """Whatever the text, screened redaction of personal data equals running the pattern."""
+    text = padding + text
     screened, direct = set[str](), set[str]()
     masked = RedactPII()._text(text, screened)
     assert masked == _PII.sub(lambda m: _pii_sub(m, direct), text)
@@ -202,6 +215,73 @@ def test_one_walk_masks_what_secrets_then_pii_would(inp, out, attrs, earlier, me
     one = Redact()(copy.deepcopy(span))
     two = RedactPII()(RedactSecrets()(copy.deepcopy(span)))
     assert one == two
+
+
+def _reference(value: Any, found: set[str]) -> Any:
+    """Redaction as the patterns define it, copying everything: what Redact must agree with."""
+    if isinstance(value, str):
+        value = _SECRETS.sub(lambda m: _secret_sub(m, found), value)
+        return _PII.sub(lambda m: _pii_sub(m, found), value)
+    if isinstance(value, list):
+        return [_reference(item, found) for item in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if item is not None and _SECRET_KEY.search(key):
+                found.add("secret_attribute")
+                out[key] = "[REDACTED]"
+            else:
+                out[key] = _reference(item, found)
+        return out
+    return value
+
+
+@settings(max_examples=300)
+@given(_PAYLOADS, _PAYLOADS, st.dictionaries(st.sampled_from(["note", "db.password"]), _PAYLOADS))
+def test_redaction_equals_the_patterns_applied_everywhere(inp, out, attrs) -> None:
+    """Whatever shortcuts the walk takes (remembered strings and keys, copies made only on a
+    change), its result is the patterns applied to every string and secret-named key."""
+    redact = Redact()
+    for _ in range(2):  # the second time through, strings and keys are remembered
+        span = redact(record(input=copy.deepcopy(inp), output=copy.deepcopy(out),
+                             attributes=copy.deepcopy(attrs)))  # fmt: skip
+        found: set[str] = set()
+        expected = _reference({"i": inp, "o": out, "a": attrs}, found)
+        if found:
+            expected["a"][semconv.SF_REDACTED] = sorted(found)
+        assert {"i": span.input, "o": span.output, "a": span.attributes} == expected
+
+
+def test_a_payload_with_nothing_to_mask_is_kept_as_the_same_object() -> None:
+    """Nothing is copied when nothing is masked."""
+    messages = [{"role": "user", "content": "what is the delivery time for order 42?"}]
+    attrs = {"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 12}
+    span = Redact()(record(input=messages, attributes=attrs))
+    assert span.input is messages
+    assert span.attributes is attrs
+
+
+def test_a_masked_payload_is_a_copy_and_the_original_is_left_alone() -> None:
+    """Masking replaces what holds the masked string with a copy; the value given is unchanged."""
+    messages = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "mail me at ana@example.com"},
+    ]
+    span = Redact()(record(input=messages))
+    assert span.input == [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "mail me at [EMAIL]"},
+    ]
+    assert messages[1]["content"] == "mail me at ana@example.com"
+    assert span.input[0] is messages[0]  # the part with nothing to mask is shared
+
+
+def test_remembered_plain_keys_are_bounded() -> None:
+    """However many distinct keys pass, the keys remembered as not secret stay under a bound."""
+    redact = Redact()
+    for i in range(_PLAIN_MAX_KEYS * 2):
+        redact(record(attributes={f"app.field_{i}": 1}))
+    assert 0 < len(redact._plain_keys) <= _PLAIN_MAX_KEYS
 
 
 def test_the_default_pipeline_redacts_in_one_walk() -> None:
