@@ -12,7 +12,7 @@ import pytest
 from surefoot import tracing
 from surefoot.core import semconv
 from surefoot.store._codec import json_dumps
-from surefoot.tracing._payload import to_jsonable
+from surefoot.tracing._payload import clean_attribute, to_jsonable
 
 
 class Question(pydantic.BaseModel):
@@ -54,6 +54,12 @@ def test_unknown_objects_become_repr_and_nan_a_string() -> None:
 def test_non_finite_floats_are_spelled_as_the_store_spells_them(value: float) -> None:
     """A captured payload and a stored attribute spell NaN and the infinities alike."""
     assert json.loads(json_dumps(value)) == to_jsonable(value)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_attribute_is_spelled_as_a_captured_payload(value: float) -> None:
+    """An attribute and a payload holding the same non-finite float record the same string."""
+    assert clean_attribute("score", value) == to_jsonable(value)
 
 
 def test_hostile_repr_never_raises() -> None:

@@ -110,7 +110,7 @@ def clean_attribute(key: str, value: Any) -> JSONValue:
     if kind in _PRIMITIVES:
         return value
     if kind is float:
-        return value if math.isfinite(value) else str(value)
+        return value if math.isfinite(value) else NON_FINITE[repr(value)]
     if kind is list or kind is tuple:
         if all(type(v) in _PRIMITIVES or type(v) is float for v in value):
             return [to_jsonable(v) for v in value]
