@@ -56,9 +56,6 @@ def record_usage(
     Returns:
         The cost in USD, or None when no price is known for the model.
     """
-    usage = Usage(
-        input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens
-    )
     price = current_prices().lookup(model, span.record.start_ns or None)
     attrs: dict[str, JSONValue] = {
         semconv.GEN_AI_USAGE_INPUT_TOKENS: input_tokens,
@@ -72,8 +69,12 @@ def record_usage(
         attrs[semconv.GEN_AI_USAGE_REASONING_TOKENS] = reasoning_tokens
     if semconv.GEN_AI_RESPONSE_MODEL not in span.record.attributes:
         attrs[semconv.GEN_AI_RESPONSE_MODEL] = model
-    cost = None if price is None else price.cost(usage)
-    if price is not None:
+    cost = None
+    if price is not None:  # a model without a price skips building its usage (half a us)
+        usage = Usage(
+            input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens
+        )
+        cost = price.cost(usage)
         attrs[semconv.SF_COST_USD] = cost
         attrs[semconv.SF_COST_PRICE_VERSION] = price.version
     span.set_attributes(attrs)
