@@ -12,7 +12,7 @@ import pytest
 from surefoot import tracing
 from surefoot.core import semconv
 from surefoot.store._codec import json_dumps
-from surefoot.tracing._payload import clean_attribute, to_jsonable
+from surefoot.tracing._payload import clean_attribute, clean_into, to_jsonable
 
 
 class Question(pydantic.BaseModel):
@@ -60,6 +60,17 @@ def test_non_finite_floats_are_spelled_as_the_store_spells_them(value: float) ->
 def test_a_non_finite_attribute_is_spelled_as_a_captured_payload(value: float) -> None:
     """An attribute and a payload holding the same non-finite float record the same string."""
     assert clean_attribute("score", value) == to_jsonable(value)
+
+
+def test_attributes_set_together_are_cleaned_as_one_by_one() -> None:
+    """Plain values are kept as they are; anything else is converted as clean_attribute does."""
+    attributes: dict[str, object] = {}
+    values = {"s": "x", "n": 3, "b": True, "z": None, "f": math.inf, "t": ("a", 1), 7: {1: 2}}
+    clean_into(attributes, values)  # type: ignore[arg-type]
+    assert attributes == {str(k): clean_attribute(k, v) for k, v in values.items()}  # type: ignore[arg-type]
+    assert attributes == {
+        "s": "x", "n": 3, "b": True, "z": None, "f": "Infinity", "t": ["a", 1], "7": {"1": 2}
+    }  # fmt: skip
 
 
 def test_hostile_repr_never_raises() -> None:

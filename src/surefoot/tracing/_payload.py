@@ -22,7 +22,7 @@ from surefoot.core._json import NON_FINITE, dumps
 if TYPE_CHECKING:
     from surefoot.core._records import JSONValue
 
-__all__ = ["LogOnce", "cap_value", "clean_attribute", "to_jsonable"]
+__all__ = ["LogOnce", "cap_value", "clean_attribute", "clean_into", "to_jsonable"]
 
 logger = logging.getLogger("surefoot.tracing")
 
@@ -51,7 +51,7 @@ def to_jsonable(value: Any, _depth: int = 0) -> JSONValue:
 def _convert(value: Any, depth: int) -> JSONValue:
     # Plain dicts and lists are tested by type first: chat messages are lists of dicts of
     # strings, and the abstract-class check costs more than the copy itself. Their strings are
-    # kept without a call each (a message list copied in 0.89 us that way, 0.45 us this way).
+    # kept without a call each (a one-message list copied in 0.89 us that way, 0.76 this way).
     kind = type(value)
     primitives = _PRIMITIVES
     if kind is dict:
@@ -125,6 +125,17 @@ def clean_attribute(key: str, value: Any) -> JSONValue:
         type(converted).__name__,
     )
     return converted
+
+
+def clean_into(attributes: dict[str, JSONValue], new: Mapping[str, Any]) -> None:
+    """Set the items of ``new`` on ``attributes``, made JSON-safe by :func:`clean_attribute`."""
+    # Strings, numbers and None are stored without the call: a span gets about fifteen
+    # attributes, nearly all of them such (0.3 us saved on a span with ten).
+    for key, value in new.items():
+        if type(value) in _PRIMITIVES and type(key) is str:
+            attributes[key] = value
+        else:
+            attributes[str(key)] = clean_attribute(key, value)
 
 
 def cap_value(value: JSONValue, max_chars: int) -> tuple[JSONValue, bool]:

@@ -195,7 +195,8 @@ class Redact:
         self._clean: set[str] = set()
         self._clean_chars = 0
         # Keys known not to name a secret: attribute names and message fields repeat on every
-        # span, and a set lookup is a third of the cost of asking the cached pattern each time.
+        # span, and a set lookup is cheaper than asking the cached pattern (a gateway span's
+        # attributes took 1.7 us that way, 0.7 with the set).
         self._plain_keys: set[str] = set()
 
     def __repr__(self) -> str:

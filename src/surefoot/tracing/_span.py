@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from surefoot.core._ids import new_span_id, new_trace_id
 from surefoot.core._records import ErrorInfo, SpanKind, SpanRecord, SpanStatus
-from surefoot.tracing._payload import clean_attribute, to_jsonable
+from surefoot.tracing._payload import clean_attribute, clean_into, to_jsonable
 from surefoot.tracing._state import STATE
 
 if TYPE_CHECKING:
@@ -36,19 +36,6 @@ _SILENT: dict[type[BaseException], str] = {
     TimeoutError: "timed out",
 }
 _UNSET: Any = object()
-
-
-_PLAIN = frozenset({str, int, bool, type(None)})  # what clean_attribute returns as it is
-
-
-def _set_all(attrs: dict[str, JSONValue], new: Mapping[str, Any]) -> None:
-    # A span gets about fifteen attributes, nearly all strings and numbers: those are stored
-    # without a call each, which was a twentieth of what tracing costs a gateway request.
-    for key, value in new.items():
-        if type(value) in _PLAIN and type(key) is str:
-            attrs[key] = value
-        else:
-            attrs[str(key)] = clean_attribute(key, value)
 
 
 class Span:
@@ -78,7 +65,7 @@ class Span:
             trace_id, parent_id = parent.record.trace_id, parent.record.span_id
         attrs: dict[str, JSONValue] = {}
         if attributes:
-            _set_all(attrs, attributes)
+            clean_into(attrs, attributes)
         payload = None if input is _UNSET or not STATE.capture_payloads else to_jsonable(input)
         self.record = SpanRecord(
             trace_id, new_span_id(), name, kind, parent_id, recorder.now_ns(), 0,
@@ -111,7 +98,7 @@ class Span:
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         """Set several attributes at once."""
         if not self._ended:
-            _set_all(self.record.attributes, attributes)
+            clean_into(self.record.attributes, attributes)
 
     def set_input(self, value: Any) -> None:
         """Record the operation's exact input (a JSON-safe snapshot, capped in size later)."""
