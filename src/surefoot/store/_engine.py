@@ -16,7 +16,7 @@ from surefoot.store import _postgresql, _sqlite
 from surefoot.store._codec import json_dumps
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from sqlalchemy import ColumnElement, Connection, Engine, Table
     from sqlalchemy.engine import URL
@@ -126,8 +126,12 @@ def insert_ignoring_duplicates(backend: Backend, table: Table) -> Insert:
     assert_never(backend)
 
 
-def lock_traces(backend: Backend, connection: Connection, trace_ids: Sequence[str]) -> None:
-    """Keep other writers away from these traces' spans until the transaction ends."""
+def lock_traces(backend: Backend, connection: Connection, trace_ids: Iterable[str]) -> None:
+    """Keep other writers away from these traces' spans until the transaction ends.
+
+    ``trace_ids`` may repeat and come in any order, and is only read where locks are taken (not
+    on SQLite, whose write transaction holds the database's one write lock already).
+    """
     if backend == "sqlite":
         _sqlite.lock_traces(connection, trace_ids)
     elif backend == "postgresql":

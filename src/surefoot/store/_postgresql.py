@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.types import Text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping
 
     from sqlalchemy import ColumnElement, Connection, Engine, Table
     from sqlalchemy.dialects.postgresql import Insert
@@ -58,13 +58,13 @@ def create_postgresql_engine(
     )
 
 
-def lock_traces(connection: Connection, trace_ids: Sequence[str]) -> None:
+def lock_traces(connection: Connection, trace_ids: Iterable[str]) -> None:
     """Serialise writers of the same traces until the transaction ends.
 
     Two replicas replaying the same spool would otherwise both see a span as new and both fold
     it into the trace row. Locks are taken in sorted order, so writers cannot deadlock.
     """
-    connection.execute(_LOCK_TRACES, {"ids": sorted(trace_ids)})
+    connection.execute(_LOCK_TRACES, {"ids": sorted(set(trace_ids))})
 
 
 def insert_ignoring_duplicates(table: Table) -> Insert:

@@ -38,7 +38,7 @@ def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRe
     fresh = [unique[key] for key in sorted(unique)]
     # With the traces locked, the spans already stored cannot change under us, so the spans this
     # transaction inserts are exactly the ones to fold into the trace rows.
-    lock_traces(backend, connection, sorted({key[0] for key in unique}))
+    lock_traces(backend, connection, (key[0] for key in unique))
     # Optimistically insert everything: when the row count says every span was new (the usual
     # case) no read was needed. Otherwise (a replay) undo, read what is stored, insert the rest.
     # (INSERT ... RETURNING would say which rows were new, but is 3x slower on PostgreSQL.)

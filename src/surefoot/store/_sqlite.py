@@ -14,7 +14,7 @@ from sqlalchemy.pool import StaticPool
 from surefoot.core.errors import StoreUnavailable
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping
 
     from sqlalchemy import ColumnElement, Connection, Engine, Table
     from sqlalchemy.dialects.sqlite import Insert
@@ -93,7 +93,7 @@ def _on_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def lock_traces(connection: Connection, trace_ids: Sequence[str]) -> None:
+def lock_traces(connection: Connection, trace_ids: Iterable[str]) -> None:
     """Nothing to do: a write transaction already holds SQLite's single write lock."""
 
 
