@@ -46,11 +46,7 @@ def dumpb(value: Any) -> bytes:
 
 def dumps(value: Any) -> str:
     """``value`` as compact JSON text (the rules are in the module docstring)."""
-    # dumpb's body, not a call to it: the store encodes two or three values a span this way.
-    try:
-        return _to_json(value, inf_nan_mode="strings", fallback=str).decode()
-    except ValueError:
-        return _fallback(value)
+    return dumpb(value).decode()
 
 
 def loads(data: bytes | str) -> Any:

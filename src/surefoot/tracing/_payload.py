@@ -54,17 +54,14 @@ def _convert(value: Any, depth: int) -> JSONValue:
     # kept without a call each (a one-message list copied in 0.89 us that way, 0.76 this way).
     kind = type(value)
     primitives = _PRIMITIVES
-    if kind is dict:
+    # `kind is not list` first: a list would otherwise pay the abstract-class check (0.15 us).
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
         return {
             k if type(k) is str else str(k): v if type(v) in primitives else to_jsonable(v, depth)
             for k, v in value.items()
         }
-    if kind is list:
+    if kind is list or isinstance(value, tuple | set | frozenset | list):
         return [v if type(v) in primitives else to_jsonable(v, depth) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v, depth) for k, v in value.items()}
-    if isinstance(value, tuple | set | frozenset | list):
-        return [to_jsonable(v, depth) for v in value]
     if isinstance(value, bytes | bytearray | memoryview):
         return f"<bytes: {len(value)}>"
     if isinstance(value, enum.Enum):
