@@ -34,7 +34,6 @@ __all__ = [
     "json_dumps",
     "row_to_span",
     "span_row",
-    "span_to_row",
 ]
 
 _INT64 = range(-(2**63), 2**63)
@@ -111,11 +110,16 @@ class SpanRow(NamedTuple):
     input: str | None
     output: str | None
     error: str | None
+    input_ref: str | None
 
 
-def span_row(span: SpanRecord) -> SpanRow:
+def span_row(span: SpanRecord, input_ref: str | None = None) -> SpanRow:
     """The ``spans`` row of a span, for the write path (which bypasses SQLAlchemy's per-row
-    parameter processing, so JSON is encoded here, once)."""
+    parameter processing, so JSON is encoded here, once).
+
+    With ``input_ref`` (the id of a span of the same trace stored with this span's input) the
+    input is not encoded: the row names that span instead.
+    """
     attributes, error, parent = span.attributes, span.error, span.parent_id
     get = attributes.get
     inp, out = span.input, span.output
@@ -135,38 +139,15 @@ def span_row(span: SpanRecord) -> SpanRow:
         _int(get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS)),
         _number(get(semconv.SF_COST_USD)),
         json_dumps(attributes),
-        None if inp is None else json_dumps(inp),
+        None if inp is None or input_ref is not None else json_dumps(inp),
         None if out is None else json_dumps(out),
         None
         if error is None
         else json_dumps(
             {"type": error.type, "message": error.message, "traceback": error.traceback}
         ),
+        input_ref,
     )
-
-
-def span_to_row(span: SpanRecord) -> dict[str, Any]:
-    """The ``spans`` row of a span; JSON columns are encoded by the engine, once."""
-    error = span.error
-    parent = span.parent_id
-    return {
-        "trace_id": clean_text(span.trace_id),
-        "span_id": clean_text(span.span_id),
-        "parent_id": None if parent is None else clean_text(parent),
-        "name": clean_text(span.name),
-        "kind": span.kind.value,
-        "start_ns": span.start_ns,
-        "end_ns": span.end_ns,
-        "duration_ns": span.duration_ns,
-        "status": span.status.value,
-        **denormalised(span.attributes),
-        "attributes": span.attributes,
-        "input": span.input,
-        "output": span.output,
-        "error": None
-        if error is None
-        else {"type": error.type, "message": error.message, "traceback": error.traceback},
-    }
 
 
 def row_to_span(row: Any) -> SpanRecord:

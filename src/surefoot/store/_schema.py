@@ -64,6 +64,10 @@ spans = Table(
     Column("input", JSONDocument, nullable=True),
     Column("output", JSONDocument, nullable=True),
     Column("error", JSONDocument, nullable=True),
+    # Set instead of ``input`` when another span of the trace was written with the same input in
+    # the same batch (a guard span and its model call): that span's id. Readers take the input
+    # from there (``surefoot.store._spans``), so a prompt is stored once per trace, not twice.
+    Column("input_ref", SPAN_ID, nullable=True),
     Index(None, "start_ns"),
     Index(None, "kind", "start_ns"),
     # No index on model: queries by model read the traces table, and every span write would

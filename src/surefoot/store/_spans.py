@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, literal, select, tuple_, update
+from sqlalchemy import func, literal, select, tuple_, type_coerce, update
 
 from surefoot.core import semconv
 from surefoot.store._aggregate import TRACE_COLUMNS, aggregate, merge_clause
 from surefoot.store._codec import SpanRow, clean_text, denormalised, row_to_span, span_row
 from surefoot.store._engine import insert_ignoring_duplicates, lock_traces, prepare, upsert
-from surefoot.store._schema import spans, traces
+from surefoot.store._schema import JSONDocument, spans, traces
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -31,14 +31,14 @@ def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRe
     insert_spans, merge_traces = _statements(backend)
     # Sorted so concurrent writers take row locks in the same order; duplicates inside one batch
     # collapse here too (the last copy wins, as a replay would deliver the same span).
-    unique: dict[tuple[str, str], tuple[SpanRecord, SpanRow]] = {}
+    unique: dict[tuple[str, str], SpanRecord] = {}
     for span in batch:
-        row = span_row(span)
-        unique[row.trace_id, row.span_id] = (span, row)
-    fresh = [unique[key] for key in sorted(unique)]
+        unique[clean_text(span.trace_id), clean_text(span.span_id)] = span
+    keys = sorted(unique)
+    fresh = _rows(unique, keys)
     # With the traces locked, the spans already stored cannot change under us, so the spans this
     # transaction inserts are exactly the ones to fold into the trace rows.
-    lock_traces(backend, connection, (key[0] for key in unique))
+    lock_traces(backend, connection, (key[0] for key in keys))
     # Optimistically insert everything: when the row count says every span was new (the usual
     # case) no read was needed. Otherwise (a replay) undo, read what is stored, insert the rest.
     # (INSERT ... RETURNING would say which rows were new, but is 3x slower on PostgreSQL.)
@@ -50,9 +50,30 @@ def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRe
         fresh = _not_stored(connection, fresh)
         if not fresh:
             return 0
+        # Each span with its own input: one it would name may be among those stored before.
+        fresh = [(span, span_row(span)) for span, _ in fresh]
         insert_spans.execute(connection, [row for _, row in fresh])
     merge_traces.execute(connection, aggregate(fresh))
     return len(fresh)
+
+
+def _rows(
+    unique: Mapping[tuple[str, str], SpanRecord], keys: list[tuple[str, str]]
+) -> list[tuple[SpanRecord, SpanRow]]:
+    """The rows of the spans at ``keys``, in that order; a span whose input is the very object
+    an earlier one of its trace holds (the tracer shares one snapshot between a guard span and
+    its model call) names that span instead of storing the input again."""
+    holders: dict[tuple[str, int], str] = {}
+    rows = []
+    for key in keys:
+        span = unique[key]
+        ref = None
+        if span.input is not None:
+            holder = holders.setdefault((key[0], id(span.input)), key[1])
+            if holder != key[1]:
+                ref = holder
+        rows.append((span, span_row(span, ref)))
+    return rows
 
 
 def _not_stored(
@@ -72,10 +93,24 @@ def _statements(backend: Backend) -> tuple[Prepared, Prepared]:
     return insert_spans, prepare(backend, merge, TRACE_COLUMNS)
 
 
+# The span a row's ``input_ref`` names; every read takes the input from there when it is set.
+_shared = spans.alias("shared")
+_COLUMNS = [c for c in spans.c if c.name not in ("input", "input_ref")]
+_INPUT = type_coerce(func.coalesce(spans.c.input, _shared.c.input), JSONDocument).label("input")
+_FROM = spans.outerjoin(
+    _shared, (_shared.c.trace_id == spans.c.trace_id) & (_shared.c.span_id == spans.c.input_ref)
+)
+
+
+def _select_spans() -> Select[Any]:
+    """The columns of spans, each with its own input or the one its ``input_ref`` names."""
+    return select(*_COLUMNS, _INPUT).select_from(_FROM)
+
+
 def read_trace(connection: Connection, trace_id: str) -> list[SpanRecord]:
     """The spans of one trace, earliest first."""
     stmt = (
-        select(spans)
+        _select_spans()
         .where(spans.c.trace_id == trace_id)
         .order_by(spans.c.start_ns, spans.c.span_id)
     )
@@ -88,7 +123,7 @@ def count_spans(connection: Connection) -> int:
 
 
 def _scan_query(kind: SpanKind | None, since_ns: int | None, until_ns: int | None) -> Select[Any]:
-    stmt = select(spans)
+    stmt = _select_spans()
     if kind is not None:
         stmt = stmt.where(spans.c.kind == kind.value)
     if since_ns is not None:

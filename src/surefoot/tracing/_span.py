@@ -45,7 +45,7 @@ class Span:
     re-raised, never swallowed. Methods never raise: a value that is not JSON is converted.
     """
 
-    __slots__ = ("_ended", "_recorder", "_token", "record")
+    __slots__ = ("_ended", "_recorder", "_source", "_token", "record")
 
     record: SpanRecord
     """The span's data, as the recorder will receive it."""
@@ -66,7 +66,11 @@ class Span:
         attrs: dict[str, JSONValue] = {}
         if attributes:
             clean_into(attrs, attributes)
-        payload = None if input is _UNSET or not STATE.capture_payloads else to_jsonable(input)
+        if input is _UNSET or not STATE.capture_payloads:
+            payload = self._source = None
+        else:
+            payload = _snapshot(input, parent)
+            self._source = input
         self.record = SpanRecord(
             trace_id, new_span_id(), name, kind, parent_id, recorder.now_ns(), 0,
             SpanStatus.UNSET, attrs, payload,
@@ -104,6 +108,7 @@ class Span:
         """Record the operation's exact input (a JSON-safe snapshot, capped in size later)."""
         if not self._ended and STATE.capture_payloads:
             self.record.input = to_jsonable(value)
+            self._source = value
 
     def set_output(self, value: Any) -> None:
         """Record the operation's exact output (a JSON-safe snapshot, capped in size later)."""
@@ -132,6 +137,7 @@ class Span:
         if self._ended or self._recorder is None:
             return
         self._ended = True
+        self._source = None  # the caller's object is not held past the span's end
         record = self.record
         record.end_ns = self._recorder.now_ns()
         if record.status is SpanStatus.UNSET:
@@ -180,6 +186,26 @@ class Span:
         return f"<Span {rec.name!r} {rec.kind.value} trace={rec.trace_id} span={rec.span_id}>"
 
 
+def _snapshot(value: Any, parent: Span | None) -> JSONValue:
+    """The span's input snapshot: its parent's when both were given the same object and it has
+    not changed since, else a JSON-safe copy of ``value``.
+
+    A guard span and the model call under it are given the same messages. Sharing one snapshot
+    skips the second copy here, and the pipe, the spool and the store carry one prompt for the
+    two spans (the store writes the second as a reference to the first). The identity test
+    keeps apart values that compare equal but are not the same JSON (``1`` and ``1.0``); the
+    comparison catches a list changed in place in between.
+    """
+    if parent is not None and value is parent._source:
+        shared = parent.record.input
+        try:
+            if shared is not None and value == shared:
+                return shared
+        except Exception:  # an element whose comparison raises (an array): copy it instead
+            pass
+    return to_jsonable(value)
+
+
 class NoopSpan(Span):
     """The span handed out while tracing is not initialised or is off; records nothing."""
 
@@ -188,6 +214,7 @@ class NoopSpan(Span):
     def __init__(self) -> None:
         self.record = SpanRecord("0" * 32, "0" * 16, "")
         self._recorder = None
+        self._source = None
         self._token = None
         self._ended = True
 
