@@ -10,9 +10,10 @@ import pydantic
 import pytest
 
 from surefoot import tracing
-from surefoot.core import semconv
+from surefoot.core import SpanRecord, semconv
 from surefoot.store._codec import json_dumps
 from surefoot.tracing._payload import clean_attribute, clean_into, to_jsonable
+from surefoot.tracing._processors import TruncatePayloads
 
 
 class Question(pydantic.BaseModel):
@@ -112,6 +113,27 @@ def test_oversized_payload_is_truncated_with_marker(settings_factory, sink) -> N
     assert isinstance(span.input, str)
     assert span.input.endswith("more characters]")
     assert span.attributes[semconv.SF_TRUNCATED] == ["input", "output"]
+
+
+def test_spans_sharing_a_long_input_share_one_cut_copy() -> None:
+    """Two spans holding one oversized input object come out holding one cut string, and both
+    list the input as truncated."""
+    cap = TruncatePayloads(100)
+    prompt = [{"role": "system", "content": "z" * 300}]
+    first = cap(SpanRecord("a" * 32, "b" * 16, "guard", input=prompt))
+    second = cap(SpanRecord("a" * 32, "c" * 16, "chat", input=prompt))
+    assert isinstance(first.input, str) and first.input.endswith("more characters]")
+    assert second.input is first.input
+    assert second.attributes[semconv.SF_TRUNCATED] == ["input"]
+
+
+def test_a_shared_input_is_measured_again_under_a_new_cap() -> None:
+    """A cap changed between two spans applies to the second, even for the same input object."""
+    cap = TruncatePayloads(10_000)
+    prompt = [{"role": "system", "content": "z" * 300}]
+    assert cap(SpanRecord("a" * 32, "b" * 16, "guard", input=prompt)).input is prompt
+    cap.max_chars = 100
+    assert isinstance(cap(SpanRecord("a" * 32, "c" * 16, "chat", input=prompt)).input, str)
 
 
 def test_non_json_attribute_is_converted_and_counted(settings_factory, sink, caplog) -> None:

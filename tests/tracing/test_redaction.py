@@ -276,6 +276,26 @@ def test_a_masked_payload_is_a_copy_and_the_original_is_left_alone() -> None:
     assert span.input[0] is messages[0]  # the part with nothing to mask is shared
 
 
+def test_spans_sharing_an_input_get_one_masked_copy_and_both_say_so() -> None:
+    """The second span holding the same input object gets the first's masked copy (one object
+    for the store to keep once), and its own record of what was masked."""
+    messages = [{"role": "user", "content": "mail me at ana@example.com"}]
+    redact = Redact()
+    guard, llm = redact(record(input=messages)), redact(record(input=messages))
+    assert llm.input is guard.input
+    assert llm.input == [{"role": "user", "content": "mail me at [EMAIL]"}]
+    assert guard.attributes[semconv.SF_REDACTED] == llm.attributes[semconv.SF_REDACTED] == ["email"]
+
+
+def test_an_equal_input_in_another_object_is_walked_on_its_own() -> None:
+    """Only the very same object reuses the last result: a copy gets its own masked copy."""
+    messages = [{"role": "user", "content": "mail me at ana@example.com"}]
+    redact = Redact()
+    first, second = redact(record(input=messages)), redact(record(input=copy.deepcopy(messages)))
+    assert second.input == first.input
+    assert second.input is not first.input
+
+
 def test_remembered_plain_keys_are_bounded() -> None:
     """However many distinct keys pass, the keys remembered as not secret stay under a bound."""
     redact = Redact()

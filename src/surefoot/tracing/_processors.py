@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
 from surefoot.core import semconv
-from surefoot.core._records import SpanRecord
+from surefoot.core._records import JSONValue, SpanRecord
 from surefoot.tracing._payload import LogOnce, cap_value
 
 __all__ = ["DropSpan", "Pipeline", "Processor", "TruncatePayloads"]
@@ -43,13 +43,20 @@ class TruncatePayloads:
 
     def __init__(self, max_chars: int) -> None:
         self.max_chars = max_chars
+        # The last input measured and what it became: spans sharing one input object (a guard
+        # span and its model call) are measured once and still share one object afterwards.
+        self._last_input: tuple[JSONValue, int, JSONValue, bool] | None = None
 
     def __call__(self, record: SpanRecord) -> SpanRecord:
         cut: list[str] = []
         limit = self.max_chars
-        if record.input is not None:
-            record.input, was_cut = cap_value(record.input, limit)
-            if was_cut:
+        value = record.input
+        if value is not None:
+            last = self._last_input
+            if last is None or last[0] is not value or last[1] != limit:
+                last = self._last_input = (value, limit, *cap_value(value, limit))
+            record.input = last[2]
+            if last[3]:
                 cut.append("input")
         if record.output is not None:
             record.output, was_cut = cap_value(record.output, limit)

@@ -198,14 +198,24 @@ class Redact:
         # span, and a set lookup is cheaper than asking the cached pattern (a gateway span's
         # attributes took 1.7 us that way, 0.7 with the set).
         self._plain_keys: set[str] = set()
+        # The last input walked, what it became and what was masked in it. A guard span and the
+        # model call under it share one input object (the tracer's shared snapshot): the second
+        # gets the first's result, so both still hold one object and the store one copy.
+        self._last_input: tuple[JSONValue, JSONValue, frozenset[str]] | None = None
 
     def __repr__(self) -> str:
         return f"Redact(secrets={self.secrets}, pii={self.pii})"
 
     def __call__(self, record: SpanRecord) -> SpanRecord:
         found: set[str] = set()
-        if record.input is not None:
-            record.input = self._walk(record.input, found)
+        value = record.input
+        if value is not None:
+            last = self._last_input
+            if last is None or last[0] is not value:
+                masked: set[str] = set()
+                last = self._last_input = (value, self._walk(value, masked), frozenset(masked))
+            record.input = last[1]
+            found.update(last[2])
         if record.output is not None:
             record.output = self._walk(record.output, found)
         attrs = record.attributes = self._mapping(record.attributes, found)
