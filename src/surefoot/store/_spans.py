@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, literal, select, tuple_, type_coerce, update
+from sqlalchemy import bindparam, func, literal, select, tuple_, type_coerce, update
 
 from surefoot.core import semconv
 from surefoot.store._aggregate import TRACE_COLUMNS, aggregate, merge_clause
@@ -107,14 +107,19 @@ def _select_spans() -> Select[Any]:
     return select(*_COLUMNS, _INPUT).select_from(_FROM)
 
 
+# Built once: building the statement and its cache key on every call cost more than running it
+# (172 against 60 us a trace of two spans, SQLite).
+_READ_TRACE = (
+    _select_spans()
+    .where(spans.c.trace_id == bindparam("trace_id"))
+    .order_by(spans.c.start_ns, spans.c.span_id)
+)
+
+
 def read_trace(connection: Connection, trace_id: str) -> list[SpanRecord]:
     """The spans of one trace, earliest first."""
-    stmt = (
-        _select_spans()
-        .where(spans.c.trace_id == trace_id)
-        .order_by(spans.c.start_ns, spans.c.span_id)
-    )
-    return [row_to_span(row) for row in connection.execute(stmt)]
+    rows = connection.execute(_READ_TRACE, {"trace_id": trace_id})
+    return [row_to_span(row) for row in rows]
 
 
 def count_spans(connection: Connection) -> int:
