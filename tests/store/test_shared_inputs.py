@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -55,14 +56,15 @@ def _stored_inputs(store_url: str, trace_id: str) -> dict[str, tuple[Any, str | 
         engine.dispose()
 
 
-def test_the_second_span_with_the_same_input_object_names_the_first(
+def test_the_later_span_with_the_same_input_object_names_the_earlier(
     store: Store, store_url: str
 ) -> None:
-    """The later span's row holds no copy of the prompt, only the id of the span that has it."""
+    """The guard span, which ends after its model call, holds no copy of the prompt, only the
+    id of the model call's span, which has it."""
     written = _guarded(new_trace_id(), _PROMPT)
     store.write_spans(written)
     stored = _stored_inputs(store_url, written[0].trace_id)
-    assert stored == {f"{1:016x}": (_PROMPT, None), f"{2:016x}": (None, f"{1:016x}")}
+    assert stored == {f"{2:016x}": (_PROMPT, None), f"{1:016x}": (None, f"{2:016x}")}
 
 
 def test_a_trace_read_back_gives_every_span_its_input(store: Store) -> None:
@@ -109,6 +111,18 @@ def test_a_replayed_batch_stores_the_missing_span_with_its_own_input(
     trace_id = written[0].trace_id
     assert all(ref is None for _, ref in _stored_inputs(store_url, trace_id).values())
     assert [span.input for span in store.get_trace(trace_id)] == [_PROMPT, _PROMPT]
+
+
+def test_a_span_twice_in_one_batch_holding_another_object_reads_back_whole(store: Store) -> None:
+    """A replayed copy of the span others name, holding an equal prompt in an object a third
+    span holds: no span ends up naming a span that names another."""
+    trace_id = new_trace_id()
+    again = [dict(m) for m in _PROMPT]
+    named, naming = _guarded(trace_id, _PROMPT)[::-1]
+    third = _span(trace_id, 3, SpanKind.TOOL, again, None)
+    replayed = dataclasses.replace(named, input=again)
+    store.write_spans([third, named, naming, replayed])
+    assert [span.input for span in store.get_trace(trace_id)] == [_PROMPT] * 3
 
 
 def test_downgrading_copies_the_named_inputs_back(store: Store, store_url: str) -> None:

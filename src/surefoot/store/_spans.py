@@ -31,14 +31,26 @@ def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRe
     insert_spans, merge_traces = _statements(backend)
     # Sorted so concurrent writers take row locks in the same order; duplicates inside one batch
     # collapse here too (the last copy wins, as a replay would deliver the same span).
-    unique: dict[tuple[str, str], SpanRecord] = {}
+    # A span whose input is the very object an earlier span of its trace holds (the tracer
+    # shares one snapshot between a guard span and its model call) names that span instead of
+    # storing the input again.
+    unique: dict[tuple[str, str], tuple[SpanRecord, SpanRow]] = {}
+    holders: dict[tuple[str, int], str] = {}
     for span in batch:
-        unique[clean_text(span.trace_id), clean_text(span.span_id)] = span
-    keys = sorted(unique)
-    fresh = _rows(unique, keys)
+        ref = None
+        if span.input is not None:
+            ref = holders.setdefault((span.trace_id, id(span.input)), span.span_id)
+            ref = None if ref == span.span_id else clean_text(ref)
+        row = span_row(span, ref)
+        unique[row.trace_id, row.span_id] = (span, row)
+    if len(unique) < len(batch):
+        # A span twice in one batch (a replay): the copy that wins may name another span, or be
+        # named while naming one itself. Every span keeps its own input then.
+        unique = {key: (span, span_row(span)) for key, (span, _) in unique.items()}
+    fresh = [unique[key] for key in sorted(unique)]
     # With the traces locked, the spans already stored cannot change under us, so the spans this
     # transaction inserts are exactly the ones to fold into the trace rows.
-    lock_traces(backend, connection, (key[0] for key in keys))
+    lock_traces(backend, connection, (key[0] for key in unique))
     # Optimistically insert everything: when the row count says every span was new (the usual
     # case) no read was needed. Otherwise (a replay) undo, read what is stored, insert the rest.
     # (INSERT ... RETURNING would say which rows were new, but is 3x slower on PostgreSQL.)
@@ -55,25 +67,6 @@ def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRe
         insert_spans.execute(connection, [row for _, row in fresh])
     merge_traces.execute(connection, aggregate(fresh))
     return len(fresh)
-
-
-def _rows(
-    unique: Mapping[tuple[str, str], SpanRecord], keys: list[tuple[str, str]]
-) -> list[tuple[SpanRecord, SpanRow]]:
-    """The rows of the spans at ``keys``, in that order; a span whose input is the very object
-    an earlier one of its trace holds (the tracer shares one snapshot between a guard span and
-    its model call) names that span instead of storing the input again."""
-    holders: dict[tuple[str, int], str] = {}
-    rows = []
-    for key in keys:
-        span = unique[key]
-        ref = None
-        if span.input is not None:
-            holder = holders.setdefault((key[0], id(span.input)), key[1])
-            if holder != key[1]:
-                ref = holder
-        rows.append((span, span_row(span, ref)))
-    return rows
 
 
 def _not_stored(
