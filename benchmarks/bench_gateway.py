@@ -3,6 +3,7 @@
     python benchmarks/bench_gateway.py [--requests N] [--runs N] [--loop L] [--http H]
                                        [--duration S] [--wrk-threads 1|2] [--upstream-delay-ms MS]
                                        [--batch N] [--batches N] [--only pass|gateway|ingest]
+                                       [--prompt-chars N]
 
 Every server runs in its own process (uvicorn on 127.0.0.1), so the client, the server and the
 upstream never share an interpreter lock.
@@ -55,6 +56,11 @@ Concurrency 64 runs in two regimes, both printed and both judged against the 10 
   load generator rather than of 64 independent callers. A warning is printed when a hop carries
   visibly less than the direct call (it saturated).
 
+``--prompt-chars N`` puts a system prompt of N characters before the user's "hello" in every
+chat request (the default, 0, sends "hello" alone). Tracing records the prompt on the guard's span
+and the model call's (stored once for the two), so its cost grows with the prompt; the hop's own
+work grows too (the gateway parses and forwards it, the upstream parses it).
+
 Every client and server sets TCP_NODELAY (Nagle's algorithm with delayed ACKs adds 40 ms on
 loopback). ``--runs N`` repeats the gateway section against the same servers and prints the
 median of the runs' p50, p99, throughput and server CPU per request (the CPU time of each server
@@ -72,6 +78,7 @@ Ingest: protobuf batches of ``--batch`` spans to ``/v1/traces``, committed in SQ
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -107,6 +114,22 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
+_WORDS = ("order", "refund", "shipping", "the", "label", "carrier", "invoice", "support", "status")
+
+
+def chat_body(prompt_chars: int) -> dict[str, Any]:
+    """The chat request every target is sent: "hello" alone, or after a system prompt of
+    ``prompt_chars`` characters (words repeating, as a long instruction block does)."""
+    if prompt_chars <= 0:
+        return CHAT
+    words = itertools.cycle(_WORDS)
+    text = ""
+    while len(text) < prompt_chars:
+        text += next(words) + " "
+    system = {"role": "system", "content": text[:prompt_chars]}
+    return {"model": "m", "messages": [system, *CHAT["messages"]]}
+
+
 # The pass-throughs keep at most 20 idle connections, httpx's default: httpcore's pool polls
 # every idle connection on every request, and with 100 kept it spent a core doing so at
 # concurrency 64 (encode/httpcore#928), which measured the pool, not the hop.
@@ -379,16 +402,18 @@ _SOCKET_ERRORS = ("connect", "read", "write", "timeout")
 class _Wrk:
     """Runs wrk with 64 connections against a URL and parses the line the Lua ``done`` prints."""
 
-    def __init__(self, binary: str, threads: int, duration_s: int, root: Path) -> None:
+    def __init__(
+        self, binary: str, threads: int, duration_s: int, root: Path, body: dict[str, Any]
+    ) -> None:
         self.binary, self.threads, self.duration_s, self.root = binary, threads, duration_s, root
+        self.body = body
 
     def _script(self, pause_ms: int) -> Path:
         path = self.root / f"chat-{pause_ms}.lua"
         if not path.exists():
             pause = _WRK_PAUSE % pause_ms if pause_ms else ""
-            path.write_text(
-                _WRK_LUA % {"body": json.dumps(CHAT), "marker": _MARKER, "pause": pause}
-            )
+            body = json.dumps(self.body)
+            path.write_text(_WRK_LUA % {"body": body, "marker": _MARKER, "pause": pause})
         return path
 
     def run(
@@ -472,7 +497,7 @@ def gateway(n: int, root: Path, runs: int, wrk: _Wrk, delay_ms: float) -> None:
             with _client() as client:
                 for name, (url, process) in fast.items():
                     before = _cpu_s(process)
-                    values = _latencies(lambda url=url: client.post(url, json=CHAT), n)
+                    values = _latencies(lambda url=url: client.post(url, json=wrk.body), n)
                     cpu_us = (_cpu_s(process) - before) / (n + min(200, n)) * 1e6
                     serial.setdefault(name, []).append((_ms(values, 50), _ms(values, 99), cpu_us))
             for regime, targets in regimes.items():
@@ -486,7 +511,9 @@ def gateway(n: int, root: Path, runs: int, wrk: _Wrk, delay_ms: float) -> None:
                     load = wrk.run(url, process, pause_ms=pause[regime])
                     loaded[regime].setdefault(name, []).append(load)
                     _settle(delay_ms)
-    print(f"\nmedians of {runs} runs; added = over upstream-direct")
+    prompt = json.dumps(wrk.body["messages"])
+    print(f"\nmedians of {runs} runs; added = over upstream-direct; {len(prompt):,} characters"
+          " of messages a request")  # fmt: skip
     head = f"{'p50 ms':>8} {'p99 ms':>8} {'added p50':>10} {'added p99':>10}"
     print(f"\nconcurrency 1, {n} sequential requests on one keep-alive connection")
     print(f"{'target':<16} {head} {'CPU us/req':>11}")
@@ -640,6 +667,13 @@ def main() -> None:
         default=200.0,
         help="the delayed upstream's answer time in the second concurrency-64 regime",
     )
+    parser.add_argument(
+        "--prompt-chars",
+        type=int,
+        default=0,
+        help="a system prompt of this many characters before the user's 'hello' (0: none); "
+        "tracing's cost grows with the prompt, which every span records",
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--upstream", default="", help=argparse.SUPPRESS)
@@ -653,7 +687,8 @@ def main() -> None:
         if args.only in (None, "pass"):
             pass_through(args.requests, Path(tmp))
         if args.only in (None, "gateway"):
-            wrk = _Wrk(_wrk_binary(), args.wrk_threads, args.duration, Path(tmp))
+            body = chat_body(args.prompt_chars)
+            wrk = _Wrk(_wrk_binary(), args.wrk_threads, args.duration, Path(tmp), body)
             gateway(args.requests, Path(tmp), args.runs, wrk, args.upstream_delay_ms)
         if args.only in (None, "ingest"):
             ingest(args.batch, args.batches, Path(tmp))
