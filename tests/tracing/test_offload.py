@@ -11,10 +11,12 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import select
 
 from surefoot import tracing
 from surefoot.core import ConfigError, SpanRecord, StoreSettings
 from surefoot.store import Store
+from surefoot.store._schema import spans
 from surefoot.tracing._offload import ProcessRecorder
 from surefoot.tracing._state import STATE
 
@@ -73,6 +75,30 @@ def test_the_child_redacts_before_anything_is_stored(
     assert tracing.flush(10.0)
     (span,) = _stored(settings)
     assert span.input == {"note": "write to [EMAIL]"}
+
+
+def test_a_prompt_given_to_a_span_and_its_parent_is_stored_once_through_the_child(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """A guard span and its model call sharing the messages: across the pipe, redaction and the
+    store, one row holds the (redacted) prompt and the other names it; both read it back."""
+    settings = _offloaded(settings_factory)
+    messages = [{"role": "user", "content": "mail ann@example.com the invoice"}]
+    with tracing.span("guard") as guard:
+        guard.set_input(messages)
+        with tracing.span("chat", input=messages) as chat:
+            pass
+    assert tracing.flush(10.0)
+    store = Store.open(settings.store)
+    try:
+        with store.engine.connect() as conn:
+            refs = dict(conn.execute(select(spans.c.name, spans.c.input_ref)).all())
+        read = {span.name: span.input for span in store.get_trace(guard.trace_id)}
+    finally:
+        store.close()
+    redacted = [{"role": "user", "content": "mail [EMAIL] the invoice"}]
+    assert read == {"guard": redacted, "chat": redacted}
+    assert refs == {"chat": None, "guard": chat.span_id}  # the model call ended first
 
 
 def test_a_child_that_dies_is_replaced_and_nothing_flushed_is_lost(
