@@ -29,11 +29,10 @@ def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRe
     if not batch:
         return 0
     insert_spans, merge_traces = _statements(backend)
-    # Sorted so concurrent writers take row locks in the same order; duplicates inside one batch
-    # collapse here too (the last copy wins, as a replay would deliver the same span).
     # A span whose input is the very object an earlier span of its trace holds (the tracer
     # shares one snapshot between a guard span and its model call) names that span instead of
-    # storing the input again.
+    # storing the input again. Duplicates inside one batch collapse here (the last copy wins,
+    # as a replay would deliver the same span).
     unique: dict[tuple[str, str], tuple[SpanRecord, SpanRow]] = {}
     holders: dict[tuple[str, int], str] = {}
     for span in batch:
@@ -43,11 +42,12 @@ def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRe
             ref = None if ref == span.span_id else clean_text(ref)
         row = span_row(span, ref)
         unique[row.trace_id, row.span_id] = (span, row)
+    # Sorted so concurrent writers take row locks in the same order.
+    fresh = [unique[key] for key in sorted(unique)]
     if len(unique) < len(batch):
         # A span twice in one batch (a replay): the copy that wins may name another span, or be
-        # named while naming one itself. Every span keeps its own input then.
-        unique = {key: (span, span_row(span)) for key, (span, _) in unique.items()}
-    fresh = [unique[key] for key in sorted(unique)]
+        # named while naming one itself.
+        fresh = _own_inputs(fresh)
     # With the traces locked, the spans already stored cannot change under us, so the spans this
     # transaction inserts are exactly the ones to fold into the trace rows.
     lock_traces(backend, connection, (key[0] for key in unique))
@@ -62,11 +62,17 @@ def write_spans(connection: Connection, backend: Backend, batch: Sequence[SpanRe
         fresh = _not_stored(connection, fresh)
         if not fresh:
             return 0
-        # Each span with its own input: one it would name may be among those stored before.
-        fresh = [(span, span_row(span)) for span, _ in fresh]
+        # A span it would name may be among those stored before.
+        fresh = _own_inputs(fresh)
         insert_spans.execute(connection, [row for _, row in fresh])
     merge_traces.execute(connection, aggregate(fresh))
     return len(fresh)
+
+
+def _own_inputs(pairs: list[tuple[SpanRecord, SpanRow]]) -> list[tuple[SpanRecord, SpanRow]]:
+    """``pairs`` with every row that names another span's input given its own instead, so that
+    no reference can name a span that is not stored with its input."""
+    return [(span, row if row.input_ref is None else span_row(span)) for span, row in pairs]
 
 
 def _not_stored(
