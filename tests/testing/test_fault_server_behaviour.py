@@ -113,3 +113,25 @@ def test_unknown_routes_are_404(fault_server: FaultServer) -> None:
     """Paths the server does not serve answer 404 with an OpenAI error body."""
     response = httpx.get(f"{fault_server.base_url}/nothing")
     assert response.status_code == 404 and "error" in response.json()
+
+
+def test_a_bounded_record_keeps_the_latest_requests() -> None:
+    """With keep_requests, only the latest requests stay recorded, oldest first."""
+    with FaultServer(keep_requests=2) as server:
+        for model in ("m-1", "m-2", "m-3"):
+            _post(server, model)
+        assert [r.model for r in server.requests] == ["m-2", "m-3"]
+
+
+def test_models_seen_before_the_bound_are_still_listed() -> None:
+    """/v1/models lists every model requested, even those the bounded record let go."""
+    with FaultServer(keep_requests=0) as server:
+        _post(server, "m-1")
+        listed = httpx.get(f"{server.base_url}/models").json()["data"]
+        assert server.requests == [] and [m["id"] for m in listed] == ["m-1"]
+
+
+def test_a_negative_bound_is_refused() -> None:
+    """keep_requests below 0 is refused with what it accepts."""
+    with pytest.raises(ValueError, match="0 or more"):
+        FaultServer(keep_requests=-1)

@@ -12,6 +12,7 @@ import itertools
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,13 +77,17 @@ class FaultApp:
         aliases: Mapping[str, str],
         fingerprint: str,
         stream_delay_s: float,
+        keep_requests: int | None = None,
     ) -> None:
         self.plan = plan
         self.respond = respond or default_text
         self.aliases = dict(aliases)
         self.fingerprint = fingerprint
         self.stream_delay_s = stream_delay_s
-        self.requests: list[RecordedRequest] = []
+        # Bounded, the oldest record goes as each new one comes: no pause to free thousands
+        # at once, which a load test would see as a stall of the server.
+        self.requests: deque[RecordedRequest] = deque(maxlen=keep_requests)
+        self.models_seen: set[str] = set()
         self.lock = threading.Lock()
         self.stopping: asyncio.Event | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -107,8 +112,7 @@ class FaultApp:
 
     def _models(self) -> list[dict[str, Any]]:
         with self.lock:
-            seen = {r.model for r in self.requests if r.model}
-        names = sorted(seen | set(self.aliases.values()))
+            names = sorted(self.models_seen | set(self.aliases.values()))
         return [{"id": n, "object": "model", "owned_by": "surefoot-fault-server"} for n in names]
 
     async def _record(
@@ -128,6 +132,8 @@ class FaultApp:
         )
         with self.lock:
             self.requests.append(record)
+            if record.model:
+                self.models_seen.add(record.model)
 
     async def _chat(self, scope: Scope, raw: bytes, receive: Receive, send: Send) -> None:
         body = _parse(raw)

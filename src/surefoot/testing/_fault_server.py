@@ -46,6 +46,13 @@ class FaultServer:
         aliases: served model id per requested id (``{"gpt-4o": "gpt-4o-2024-08-06"}``).
         fingerprint: the ``system_fingerprint`` of normal answers.
         stream_delay_s: pause between streamed chunks.
+        keep_requests: how many of the latest requests :attr:`requests` keeps (``None``, the
+            default, keeps every one). A load test sets a bound: memory stays flat and each
+            request lets go of the oldest record, rather than a periodic
+            :meth:`reset_requests` freeing thousands at once while requests wait.
+
+    Raises:
+        ValueError: ``keep_requests`` is negative.
 
     Examples:
         >>> from surefoot.testing import Fault
@@ -63,7 +70,12 @@ class FaultServer:
         aliases: Mapping[str, str] | None = None,
         fingerprint: str = "fp_surefoot_fault",
         stream_delay_s: float = 0.0,
+        keep_requests: int | None = None,
     ) -> None:
+        if keep_requests is not None and keep_requests < 0:
+            raise ValueError(
+                f"keep_requests must be 0 or more (None keeps every request), got {keep_requests}"
+            )
         self.plan = FaultPlan(seed)
         self._app = FaultApp(
             self.plan,
@@ -71,6 +83,7 @@ class FaultServer:
             aliases=aliases or {},
             fingerprint=fingerprint,
             stream_delay_s=stream_delay_s,
+            keep_requests=keep_requests,
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -158,12 +171,13 @@ class FaultServer:
     # ------------------------------------------------------------------ recording
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, oldest first (a copy)."""
+        """Every request received so far (the latest ``keep_requests`` when bounded), oldest
+        first (a copy)."""
         with self._app.lock:
             return list(self._app.requests)
 
     def count(self, *, model: str | None = None, path: str | None = "/v1/chat/completions") -> int:
-        """How many requests arrived, for ``model`` and ``path`` (``None`` means any)."""
+        """How many recorded requests were for ``model`` and ``path`` (``None`` means any)."""
         return sum(
             1
             for r in self.requests
