@@ -180,7 +180,7 @@ def _run_server(
     if role == "upstream":
         # The record of requests is bounded: each request lets go of the oldest. Cleared once a
         # second instead, freeing some 7,000 records at once stalled this server for a few ms
-        # each time, and those stalls were about 2 ms of the direct call's p99 at saturation.
+        # each time, and those stalls were about 3 ms of the direct call's p99 at saturation.
         with FaultServer(keep_requests=1_000) as server:
             # This process imported the whole bench (FastAPI, SQLAlchemy, OTLP protobufs): left
             # in the collector's view, every full collection walks it, and those pauses (20 to

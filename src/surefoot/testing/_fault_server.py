@@ -189,7 +189,7 @@ class FaultServer:
         return [r.fault for r in self.requests]
 
     def reset_requests(self) -> None:
-        """Forget the recorded requests."""
+        """Forget the recorded requests (``/v1/models`` still lists the models they named)."""
         with self._app.lock:
             self._app.requests.clear()
 
