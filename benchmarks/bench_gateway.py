@@ -28,8 +28,9 @@ pass-throughs keep httpx's default of 20 idle upstream connections (see ``_LIMIT
 
 - Concurrency 1: ``--requests`` sequential requests on one keep-alive ``httpx`` client.
 - Concurrency 64: ``wrk`` (C, found or installed by ``scripts/wrk.sh ensure``), 64 connections
-  for ``--duration`` seconds, a Lua script for the POST whose ``done`` prints p50, p99, requests,
-  failed answers (status 400 or more) and socket errors as one JSON line. A Python load
+  for ``--duration`` seconds, a Lua script for the POST whose ``done`` prints p50, p90, p99,
+  requests, failed answers (status 400 or more) and socket errors as one JSON line (p90 beside
+  p99 shows whether a hop's tail is a spread of all its requests or a few stalls). A Python load
   generator cannot do this on the same cores: 64 coroutines on one ``httpx.AsyncClient`` topped
   out near 250 requests/s against the upstream itself. ``--wrk-threads`` defaults to 1: against
   the upstream directly, medians of four 5 s runs each gave 6,535 requests/s with ``-t1`` and
@@ -63,9 +64,9 @@ work grows too (the gateway parses and forwards it, the upstream parses it).
 
 Every client and server sets TCP_NODELAY (Nagle's algorithm with delayed ACKs adds 40 ms on
 loopback). ``--runs N`` repeats the gateway section against the same servers and prints the
-median of the runs' p50, p99, throughput and server CPU per request (the CPU time of each server
-process and its children over the run, divided by its requests: the gateway's span recorder is a
-child process; less noisy than latency on a shared machine).
+median of the runs' p50, p90 (concurrency 64), p99, throughput and server CPU per request (the
+CPU time of each server process and its children over the run, divided by its requests: the
+gateway's span recorder is a child process; less noisy than latency on a shared machine).
 ``--loop``/``--http`` choose uvicorn's event loop and HTTP parser for the proxies and the gateway
 (``auto`` picks uvloop and httptools when installed, and for the gateway the protocol that
 ``surefoot serve`` uses, which writes each response in one piece). A legend after
@@ -358,9 +359,11 @@ wrk.headers["Content-Type"] = "application/json"
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    '%(marker)s {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, '
-    .. '"failed": %%d, "connect": %%d, "read": %%d, "write": %%d, "timeout": %%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    '%(marker)s {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p90_us": %%d, '
+    .. '"p99_us": %%d, "failed": %%d, "connect": %%d, "read": %%d, "write": %%d, '
+    .. '"timeout": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99),
     e.status, e.connect, e.read, e.write, e.timeout))
 end
 """
@@ -379,6 +382,7 @@ class _Load:
     """One wrk run against one target: latency, throughput, errors and the server's CPU."""
 
     p50_ms: float
+    p90_ms: float
     p99_ms: float
     rate: float
     cpu_us: float
@@ -436,6 +440,7 @@ class _Wrk:
         count = int(out["requests"])
         return _Load(
             p50_ms=out["p50_us"] / 1e3,
+            p90_ms=out["p90_us"] / 1e3,
             p99_ms=out["p99_us"] / 1e3,
             rate=count / (out["duration_us"] / 1e6),
             cpu_us=cpu_s / max(count, 1) * 1e6,
@@ -537,12 +542,13 @@ def _load_table(title: str, rows: dict[str, list[_Load]], wrk: _Wrk) -> dict[str
     """Print one concurrency-64 regime (medians, errors summed); return its median rows."""
     print(f"\nconcurrency {CONCURRENCY}, {title}")
     print(f"(wrk -t{wrk.threads} -c{CONCURRENCY} -d{wrk.duration_s}s, closed loop)")
-    print(f"{'target':<16} {'p50 ms':>8} {'p99 ms':>8} {'added p50':>10} {'added p99':>10}"
-          f" {'req/s':>8} {'CPU us/req':>11} {'errors':>7}")  # fmt: skip
+    print(f"{'target':<16} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'added p50':>10}"
+          f" {'added p99':>10} {'req/s':>8} {'CPU us/req':>11} {'errors':>7}")  # fmt: skip
     out: dict[str, _Load] = {}
     for name, loads in rows.items():
         out[name] = _Load(
             p50_ms=_median([r.p50_ms for r in loads]),
+            p90_ms=_median([r.p90_ms for r in loads]),
             p99_ms=_median([r.p99_ms for r in loads]),
             rate=_median([r.rate for r in loads]),
             cpu_us=_median([r.cpu_us for r in loads]),
@@ -551,9 +557,9 @@ def _load_table(title: str, rows: dict[str, list[_Load]], wrk: _Wrk) -> dict[str
         )
     base = out["upstream-direct"]
     for name, row in out.items():
-        print(f"{name:<16} {row.p50_ms:>8.3f} {row.p99_ms:>8.3f} {row.p50_ms - base.p50_ms:>10.3f}"
-              f" {row.p99_ms - base.p99_ms:>10.3f} {row.rate:>8,.0f} {row.cpu_us:>11.0f}"
-              f" {row.errors:>7}")  # fmt: skip
+        print(f"{name:<16} {row.p50_ms:>8.3f} {row.p90_ms:>8.3f} {row.p99_ms:>8.3f}"
+              f" {row.p50_ms - base.p50_ms:>10.3f} {row.p99_ms - base.p99_ms:>10.3f}"
+              f" {row.rate:>8,.0f} {row.cpu_us:>11.0f} {row.errors:>7}")  # fmt: skip
     for name, loads in rows.items():
         for run, load in enumerate(loads, 1):
             if load.errors:
