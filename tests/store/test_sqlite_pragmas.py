@@ -18,11 +18,12 @@ from surefoot.store import create_engine
         ("foreign_keys", 1),
         ("busy_timeout", 2500),
         ("wal_autocheckpoint", 8000),
+        ("temp_store", 2),
     ],
 )
 def test_connection_pragmas(tmp_path: Path, pragma: str, expected: object) -> None:
-    """WAL, synchronous=NORMAL, foreign keys on, a busy timeout from connect_timeout_s and a
-    checkpoint every 8,000 pages."""
+    """WAL, synchronous=NORMAL, foreign keys on, a busy timeout from connect_timeout_s, a
+    checkpoint every 8,000 pages and temporary structures in memory."""
     engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}", connect_timeout_s=2.5)
     with engine.connect() as conn:
         assert conn.execute(text(f"PRAGMA {pragma}")).scalar_one() == expected

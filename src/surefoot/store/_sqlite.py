@@ -80,6 +80,13 @@ def _on_connect(busy_timeout_ms: int, *, wal: bool) -> Callable[[Any, Any], None
             cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES:d}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
+            # A span write's statement journal (what its savepoint and multi-row inserts would
+            # roll back) outgrows SQLite's 64 KiB in-memory part, and each transaction then
+            # created, wrote and deleted a file of it in the temp folder. In memory, a store
+            # write took 4.5 to 8 % less CPU (four paired runs over 47,126 spans captured from
+            # a gateway at its throughput ceiling). Nothing here sorts or groups large sets or
+            # vacuums, so the temporary structures this keeps in memory stay small.
+            cursor.execute("PRAGMA temp_store=MEMORY")
         finally:
             cursor.close()
 
