@@ -73,10 +73,12 @@ def _on_connect(busy_timeout_ms: int, *, wal: bool) -> Callable[[Any, Any], None
                 # application crashes and loses at most the last commits on power loss.
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            # Spans and traces are keyed by random trace ids, so every commit dirties index
-            # pages all over the file; checkpointing every 8,000 pages (32 MB of WAL) instead of
-            # 1,000 copies each page back once per several commits, not once per commit.
-            # Checkpoint frequency does not change durability.
+            # Spans and traces are keyed by trace id. Where those ids are random (OpenTelemetry
+            # SDKs', arriving through OTLP ingest) every commit dirties index pages all over the
+            # file, and even surefoot's own, which begin with the time, rewrite the same pages
+            # at the growing end of each index commit after commit. Checkpointing every 8,000
+            # pages (32 MB of WAL) instead of 1,000 copies each such page back once per several
+            # commits, not once per commit. Checkpoint frequency does not change durability.
             cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES:d}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
