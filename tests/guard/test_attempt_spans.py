@@ -9,7 +9,7 @@ from tests.guard._helpers import request, scripted
 
 from surefoot.core import FakeClock, ProviderUnavailable, SpanKind, SpanStatus, SystemClock
 from surefoot.core import semconv as sc
-from surefoot.guard import Guard, StaticMessage, Upstream, WaitFixed
+from surefoot.guard import Guard, StaticMessage, StopAfterAttempts, Upstream, WaitFixed
 from surefoot.providers import CallableProvider, ChatRequest, OpenAICompatibleProvider
 from surefoot.testing import Fault, FaultServer, capture_traces
 
@@ -109,3 +109,34 @@ async def test_an_async_guarded_stream_records_its_attempt_too() -> None:
             pass
     [llm] = [sp for sp in captured.spans if sp.kind is SpanKind.LLM]
     assert llm.attributes[sc.SF_ATTEMPT] == 1 and llm.attributes[sc.SF_STREAMING] is True
+
+
+def _guard_span_output(guard: Guard) -> object:
+    with capture_traces() as captured:
+        guard.complete(request())
+    [guard_span] = [sp for sp in captured.spans if sp.kind is SpanKind.GUARD]
+    return guard_span.output
+
+
+def test_the_guard_span_records_the_answer_it_served_as_its_output() -> None:
+    """The model's text is the guard span's output, so the trace shows what the caller got."""
+    clock = FakeClock()
+    provider, _ = scripted(clock, "the answer")
+    assert _guard_span_output(Guard([provider], clock=clock)) == "the answer"
+
+
+def test_the_guard_span_records_a_fallbacks_text_when_the_fallback_served() -> None:
+    """When every upstream fails, the fallback's text, not a model's, is what was served."""
+    clock = FakeClock()
+    provider, _ = scripted(clock, ProviderUnavailable("503"))
+    stop = StopAfterAttempts(1)
+    guard = Guard([provider], fallbacks=[StaticMessage("try later")], stop=stop, clock=clock)
+    assert _guard_span_output(guard) == "try later"
+
+
+def test_the_guard_span_has_no_output_when_nothing_was_served() -> None:
+    """A refused request served no text: the span's output stays empty, the decision says why."""
+    clock = FakeClock()
+    provider, _ = scripted(clock, ProviderUnavailable("503"))
+    guard = Guard([provider], stop=StopAfterAttempts(1), clock=clock)
+    assert _guard_span_output(guard) is None

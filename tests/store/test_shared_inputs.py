@@ -6,13 +6,15 @@ import dataclasses
 import itertools
 from typing import Any
 
+import pytest
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from surefoot.core import SpanKind, SpanRecord, SpanStatus, new_trace_id
-from surefoot.store import Store, create_engine
+from surefoot.store import Store, TraceQuery, create_engine
+from surefoot.store._aggregate import PREVIEW_CHARS
 from surefoot.store._migrate import _config
 from surefoot.store._schema import spans
 
@@ -82,6 +84,30 @@ def test_spans_scanned_by_kind_resolve_the_named_input(store: Store) -> None:
         span for span in store.iter_spans(SpanKind.LLM) if span.trace_id == written[0].trace_id
     ]
     assert llm.input == _PROMPT
+
+
+@pytest.mark.parametrize("root_first", [True, False], ids=["root-first", "holder-first"])
+def test_the_trace_previews_a_root_input_that_names_another_spans_copy(
+    store: Store, root_first: bool
+) -> None:
+    """The guard span's prompt lives on its model call's row; the trace list previews it from
+    there, whichever of the two the batch (sorted by span id) folds in first."""
+    trace_id = new_trace_id()
+    guard = _span(trace_id, 2 if root_first else 3, SpanKind.GUARD, _PROMPT, None)
+    llm = _span(trace_id, 3 if root_first else 2, SpanKind.LLM, _PROMPT, guard.span_id)
+    store.write_spans([llm, guard])
+    summary = store.get_trace_summary(trace_id)
+    assert summary is not None and summary.input_preview is not None
+    assert summary.input_preview.startswith('[{"role":"system","content":"xxx')
+    assert len(summary.input_preview) == PREVIEW_CHARS
+
+
+def test_a_root_input_named_by_reference_is_found_by_text_search(store: Store) -> None:
+    """Search reads the previews, so a guarded trace is found by words of its prompt."""
+    written = _guarded(new_trace_id(), [{"role": "user", "content": "Where is order 1039?"}])
+    store.write_spans(written)
+    found = store.list_traces(TraceQuery(text="order 1039"))
+    assert [summary.trace_id for summary in found] == [written[0].trace_id]
 
 
 def test_equal_inputs_in_separate_objects_are_stored_each(store: Store, store_url: str) -> None:

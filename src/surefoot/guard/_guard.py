@@ -203,7 +203,7 @@ class Guard:
         if finish.escalate:
             decision = self._escalate(request, finish, trace_id)
         if span is not None:
-            _trace.record_decision(span, decision)
+            _trace.record_decision(span, decision, finish.content)
         error = finish.error
         if error is not None and self.raise_on_refusal and decision.status is _REFUSED:
             error.trace_id = trace_id

@@ -36,7 +36,8 @@ recording = tracing.is_initialised
 
 
 def guard_span(name: str, request: ChatRequest) -> Span:
-    """The ``guard`` span of one request (input: its messages); enter it with ``with``."""
+    """The ``guard`` span of one request (input: its messages; output, at the end, what it
+    served); enter it with ``with``."""
     span = tracing.span(name, kind=SpanKind.GUARD)
     if span.is_recording:
         span.set_input(request.messages)  # set_input takes a JSON-safe copy at once
@@ -72,10 +73,13 @@ def record_validation(span: Span, result: ValidationResult) -> None:
         span.set_attribute("surefoot.validation.errors", list(result.errors))
 
 
-def record_decision(span: Span, decision: Decision) -> None:
-    """Record the decision on the guard span."""
+def record_decision(span: Span, decision: Decision, served: str) -> None:
+    """Record the decision on the guard span, and what it served (a model's answer or a
+    fallback's text) as the span's output; nothing when it served no text."""
     if span.is_recording:
         tracing.record_decision(span, decision)
+        if served:
+            span.set_output(served)
 
 
 def trace_id_of(span: Span) -> str | None:

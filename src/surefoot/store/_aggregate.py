@@ -49,6 +49,11 @@ class _TraceRow:
     decision_status: str | None = None
     input_preview: str | None = None
     output_preview: str | None = None
+    # The root's input when its row names another span's copy (``input_ref``): that span is in
+    # the same batch, but may come after the root, so the preview is taken in ``as_row``.
+    root_input_ref: str | None = None
+    # The encoded inputs of the other spans that hold their own, by span id, for that lookup.
+    held_inputs: dict[str, str] | None = None
 
     def add(self, span: SpanRecord, row: SpanRow) -> None:
         attributes = span.attributes
@@ -71,11 +76,18 @@ class _TraceRow:
             self.root_status = row.status
             # The row's JSON is already encoded: a preview of a non-text payload reuses it.
             self.input_preview = _preview(span.input, row.input)
+            if self.input_preview is None and row.input_ref is not None:
+                self.root_input_ref = row.input_ref
             self.output_preview = _preview(span.output, row.output)
             if isinstance(service, str):
                 self.service = service
-        elif self.service is None and isinstance(service, str):
-            self.service = service
+        else:
+            if self.service is None and isinstance(service, str):
+                self.service = service
+            if row.input is not None:
+                if self.held_inputs is None:
+                    self.held_inputs = {}
+                self.held_inputs[row.span_id] = row.input
 
     def as_row(self) -> tuple[Any, ...]:
         """The values in ``TRACE_COLUMNS`` order."""
@@ -83,6 +95,10 @@ class _TraceRow:
             status = _ERROR
         else:
             status = self.root_status or SpanStatus.UNSET.value
+        if self.root_input_ref is not None and self.held_inputs is not None:
+            # A text input previewed as itself at the root; any other needs the holder's JSON.
+            held = self.held_inputs.get(self.root_input_ref)
+            self.input_preview = None if held is None else held[:PREVIEW_CHARS]
         search = None
         if self.name is not None:
             parts = (self.name, self.input_preview or "", self.output_preview or "")
@@ -128,10 +144,12 @@ TRACE_COLUMNS = (
 
 
 def _preview(value: JSONValue, encoded: str | None) -> str | None:
-    if value is None or encoded is None:
+    """The first characters of a payload: text as it is, anything else as its stored JSON."""
+    if value is None:
         return None
-    text = clean_text(value) if isinstance(value, str) else encoded
-    return text[:PREVIEW_CHARS]
+    if isinstance(value, str):
+        return clean_text(value)[:PREVIEW_CHARS]
+    return None if encoded is None else encoded[:PREVIEW_CHARS]
 
 
 def aggregate(spans: Iterable[tuple[SpanRecord, SpanRow]]) -> list[tuple[Any, ...]]:
