@@ -111,6 +111,19 @@ def test_low_confidence_falls_back() -> None:
     assert "confidence_low" in result.decision.reasons
 
 
+def test_a_refusal_after_a_low_confidence_answer_says_it_scored_too_low() -> None:
+    """With no fallback left the refusal's error gives the score that sent the answer away."""
+    clock = FakeClock()
+    provider, _ = scripted(clock, _with_logprobs(0.1), name="primary")
+    result = Guard([provider], scorers=[TokenProbability()], clock=clock).complete(request())
+    assert result.decision.status is DecisionStatus.REFUSED
+    assert result.error is not None
+    assert result.error.message == (
+        "the answer of upstream 'primary' was not good enough to serve "
+        "(confidence:0.100, confidence_low)"
+    )
+
+
 def test_low_confidence_escalates_when_configured() -> None:
     """With low=ESCALATE a weak answer goes to the escalation sink."""
     clock = FakeClock()

@@ -96,6 +96,22 @@ def test_reasks_exhausted_fall_back(clock: FakeClock) -> None:
     assert "validation_failed:json:reasks_exhausted" in result.decision.reasons
 
 
+def test_a_refusal_after_failed_answers_names_the_validator_and_its_errors(
+    clock: FakeClock,
+) -> None:
+    """With no fallback left the refusal's error says which validator failed and why, and what
+    to do, instead of only that nothing could answer."""
+    provider, _ = scripted(clock, "nope", name="primary")
+    policy = ValidationPolicy(JsonValid(), on_fail=OnFail.REASK, max_reasks=1)
+    result = Guard([provider], validation=[policy], clock=clock).complete(request())
+    assert result.decision.status is DecisionStatus.REFUSED
+    assert isinstance(result.error, ValidationFailed)
+    assert result.error.message.startswith(
+        "the answer of upstream 'primary' failed validation (json: not valid JSON"
+    )
+    assert "add a fallback" in str(result.error)
+
+
 def test_fix_repairs_the_output(clock: FakeClock) -> None:
     """The fix callable's repair is validated and served."""
     provider, _ = scripted(clock, "{'a': 1}")

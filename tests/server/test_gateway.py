@@ -19,6 +19,7 @@ from surefoot.core import Settings
 from surefoot.guard import (
     Bulkhead,
     Guard,
+    JsonValid,
     StaticMessage,
     StopAfterAttempts,
     TokenProbability,
@@ -97,6 +98,22 @@ def test_refusal_is_an_openai_error_naming_the_cause(
     body = caught.value.body
     assert isinstance(body, dict)
     assert body["code"] == "upstream_unavailable"
+
+
+def test_answers_that_fail_validation_are_refused_with_a_502_saying_why(
+    settings: Settings, store: Store, upstream: FaultServer
+) -> None:
+    """A refusal because every answer failed validation is a 502 ``validation_failed`` whose
+    message names the validator and its error."""
+    provider = OpenAICompatibleProvider(upstream.base_url, UPSTREAM_KEY, name="fault")
+    guard = Guard([provider], validation=[JsonValid()], stop=StopAfterAttempts(1), deadline_s=5)
+    body = {"model": "m", "messages": [{"role": "user", "content": "not json"}]}
+    with TestClient(create_app(settings, store=store, guard=guard), client=LOOPBACK_CLIENT) as c:
+        response = c.post("/v1/chat/completions", json=body)
+    assert response.status_code == 502
+    error = response.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert "failed validation (json: not valid JSON" in error["message"]
 
 
 def test_the_callers_key_never_goes_upstream(gateway: openai.OpenAI, upstream: FaultServer) -> None:

@@ -212,7 +212,8 @@ class BudgetExceeded(GuardError):
 
 
 class ValidationFailed(GuardError):
-    """The model's output failed validation and the policy says raise."""
+    """The model's output failed validation and the policy says raise, or nothing after it
+    answered."""
 
     default_hint = "inspect the output in the trace; relax the validator or add a reask/fallback"
 

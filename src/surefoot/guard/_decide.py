@@ -310,6 +310,7 @@ class Run:
                 decision = self._decision(DecisionStatus.REFUSED, conf)
                 return Finish(decision, "", response, error=error)
             case _:
+                self._last_error = _passed_over(lane.name, verdict)
                 self._advance_lane()
                 return self._try_lane(first=True)
 
@@ -363,3 +364,21 @@ def _as_surefoot_error(error: BaseException | None) -> SurefootError:
     if isinstance(error, SurefootError):
         return error
     return ProviderError(f"the upstream failed: {error!r}")
+
+
+def _passed_over(upstream: str, verdict: Verdict) -> GuardError:
+    """Why an answer was passed over for the next upstream or fallback: the error a refusal
+    reports when nothing after it answers."""
+    failed = verdict.failed
+    if failed is not None:
+        errors = "; ".join(failed.errors) or "no detail given"
+        return ValidationFailed(
+            f"the answer of upstream {upstream!r} failed validation ({failed.name}: {errors})",
+            hint="add a fallback (fallbacks, or fallback_message in surefoot.toml), or relax the "
+            "validator",
+        )
+    return GuardError(
+        f"the answer of upstream {upstream!r} was not good enough to serve "
+        f"({', '.join(verdict.reasons)})",
+        hint="add a fallback (fallbacks, or fallback_message in surefoot.toml), or lower caveat_at",
+    )

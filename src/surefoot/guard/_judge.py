@@ -27,8 +27,9 @@ VerdictKind = Literal["serve", "caveat", "next", "reask", "escalate", "refuse", 
 class Verdict:
     """What to do with an answer.
 
-    ``serve``/``caveat`` serve ``content``; ``next`` moves to the next upstream or fallback;
-    ``reask`` asks again with ``failed`` fed back under ``policy``; ``escalate`` hands it to a
+    ``serve``/``caveat`` serve ``content``; ``next`` moves to the next upstream or fallback
+    (with ``failed`` when a validation failure is why); ``reask`` asks again with ``failed`` fed
+    back under ``policy``; ``escalate`` hands it to a
     human; ``refuse`` withholds it; ``raise`` withholds it with a ``ValidationFailed``.
     """
 
@@ -72,11 +73,13 @@ def _on_fail(
             again = _validate(policy, fixed)
             if again.ok:
                 return None, fixed, again
-            return Verdict("next", content, reasons=(f"{why}:fix_failed",)), content, again
+            verdict = Verdict("next", content, reasons=(f"{why}:fix_failed",), failed=again)
+            return verdict, content, again
         case OnFail.REASK if reasks_used < policy.max_reasks:
             return Verdict("reask", content, failed=result, policy=policy), content, result
         case OnFail.REASK:
-            return Verdict("next", content, reasons=(f"{why}:reasks_exhausted",)), content, result
+            verdict = Verdict("next", content, reasons=(f"{why}:reasks_exhausted",), failed=result)
+            return verdict, content, result
         case OnFail.ESCALATE:
             return Verdict("escalate", content, reasons=(why,), failed=result), content, result
         case OnFail.FILTER:
@@ -84,7 +87,7 @@ def _on_fail(
         case OnFail.RAISE:
             return Verdict("raise", content, reasons=(why,), failed=result), content, result
         case _:
-            return Verdict("next", content, reasons=(why,)), content, result
+            return Verdict("next", content, reasons=(why,), failed=result), content, result
 
 
 def _score(config: GuardConfig, item: ScoreInput, reasons: list[str]) -> float | None:
