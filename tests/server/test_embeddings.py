@@ -13,10 +13,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.server.conftest import LOOPBACK_CLIENT, LiveServer
 
-from surefoot.core import Settings
+from surefoot.core import Settings, SpanKind
+from surefoot.core import semconv as sc
 from surefoot.server import create_app
 from surefoot.store import Store
-from surefoot.testing import Fault, FaultServer
+from surefoot.testing import Fault, FaultServer, capture_traces
 
 
 def _models(primary: FaultServer, backup: FaultServer, **embed: Any) -> dict[str, Any]:
@@ -100,6 +101,44 @@ def test_a_failing_upstream_is_retried_then_its_fallback_answers(
     assert response.headers["x-surefoot-decision"] == "fallback"
     assert response.parse().model == "minilm"
     assert primary.count(path="/v1/embeddings") == 2
+
+
+def test_an_embeddings_request_is_one_trace_with_its_id_in_the_answer(
+    start: Callable[..., openai.OpenAI], primary: FaultServer
+) -> None:
+    """Every attempt is an ``embedding`` span under one ``guard`` span holding the decision and
+    its reasons; the header and the body name that trace."""
+    primary.inject(Fault.status(503), times=2)
+    client = start()
+    with capture_traces() as captured:
+        response = client.embeddings.with_raw_response.create(model="embed", input="x")
+    spans = captured.spans
+    [root] = [sp for sp in spans if sp.parent_id is None]
+    attempts = [sp for sp in spans if sp.kind is SpanKind.EMBEDDING]
+    assert root.kind is SpanKind.GUARD and len(attempts) == 3
+    assert {sp.parent_id for sp in attempts} == {root.span_id}
+    assert response.headers["x-surefoot-trace-id"] == root.trace_id
+    assert (response.parse().model_extra or {})["surefoot"]["trace_id"] == root.trace_id
+    assert root.attributes[sc.SF_DECISION_STATUS] == "fallback"
+    assert root.attributes[sc.SF_DECISION_REASONS] == [
+        "embed:ProviderUnavailable",
+        "embed:ProviderUnavailable",
+    ]
+
+
+def test_a_refused_embeddings_request_names_its_trace(
+    start: Callable[..., openai.OpenAI], primary: FaultServer, backup: FaultServer
+) -> None:
+    """A refusal's message and header carry the trace id, so the failed attempts can be found."""
+    primary.inject(Fault.status(503), times=2)
+    backup.inject(Fault.status(503), times=2)  # the alias's attempts apply to each upstream
+    client = start()
+    with capture_traces() as captured, pytest.raises(openai.APIStatusError) as caught:
+        client.embeddings.create(model="embed", input="x")
+    [root] = [sp for sp in captured.spans if sp.parent_id is None]
+    assert caught.value.response.headers["x-surefoot-trace-id"] == root.trace_id
+    assert f"trace {root.trace_id}" in caught.value.message
+    assert root.attributes[sc.SF_DECISION_STATUS] == "refused"
 
 
 def test_a_hanging_upstream_times_out_within_the_deadline(

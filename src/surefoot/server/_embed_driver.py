@@ -19,6 +19,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from surefoot import tracing
+from surefoot.core import Decision, DecisionStatus, SpanKind
 from surefoot.core.errors import (
     BulkheadFull,
     CircuitOpen,
@@ -60,40 +62,69 @@ class EmbedOutcome:
     served_by: str | None
     error: SurefootError | None
     attempts: int
+    # Why it took more than one call, in order (``<upstream>:<ErrorType>``), as a chat decision's.
+    reasons: tuple[str, ...] = ()
+    # ``serve`` from the alias's own upstream, ``fallback`` from a later one, else ``refused``.
+    status: DecisionStatus = DecisionStatus.REFUSED
+    trace_id: str | None = None
 
 
 async def aembed(guard: Guard, request: EmbeddingRequest) -> EmbedOutcome:
     """Embed ``request`` through ``guard``'s upstreams under its deadline; never raises for
-    provider failures (they come back in :attr:`EmbedOutcome.error`)."""
+    provider failures (they come back in :attr:`EmbedOutcome.error`).
+
+    The request is one trace, as a chat request is: a ``guard`` span named after the guard with
+    the texts as its input, every attempt's ``embedding`` span under it, and the decision
+    (``serve``, ``fallback`` or ``refused``) recorded on it.
+    """
+    with tracing.span(guard.name, kind=SpanKind.GUARD, input=request.input) as span:
+        outcome = await _drive(guard, request)
+        if not span.is_recording:
+            return outcome
+        served_by = outcome.served_by if outcome.response is not None else None
+        decision = Decision(outcome.status, reasons=outcome.reasons, served_by=served_by)
+        tracing.record_decision(span, decision)
+        if outcome.response is not None:
+            span.set_output({"vectors": len(outcome.response.vectors)})
+        return dataclasses.replace(outcome, trace_id=span.trace_id)
+
+
+async def _drive(guard: Guard, request: EmbeddingRequest) -> EmbedOutcome:
     config, clock = guard.config, guard.clock
     deadline = clock.monotonic() + config.deadline_s
     stop = config.stop
     per_lane = stop.max_attempts if isinstance(stop, StopAfterAttempts) else 1
     error: SurefootError | None = None
     attempts = 0
-    for lane in config.lanes:
+    reasons: list[str] = []
+    for index, lane in enumerate(config.lanes):
         for attempt in range(per_lane):
             remaining = deadline - clock.monotonic()
             if remaining <= config.min_attempt_s:
-                return EmbedOutcome(None, None, DeadlineExceeded(_out_of_time(config)), attempts)
+                reasons.append("deadline_exhausted")
+                error = DeadlineExceeded(_out_of_time(config))
+                return EmbedOutcome(None, None, error, attempts, tuple(reasons))
             attempts += 1
             try:
                 response = await _attempt(lane, request, remaining, clock)
             except _FINAL as exc:
-                return EmbedOutcome(None, lane.name, exc, attempts)
+                reasons.append(f"{lane.name}:{type(exc).__name__}")
+                return EmbedOutcome(None, lane.name, exc, attempts, tuple(reasons))
             except (CircuitOpen, PinMismatch) as exc:
+                reasons.append(f"{lane.name}:{type(exc).__name__}")
                 error = exc
                 break  # resting, or serving the wrong model: its fallbacks answer
             except ProviderError as exc:
+                reasons.append(f"{lane.name}:{type(exc).__name__}")
                 error = exc
                 if not isinstance(exc, _RETRYABLE) or attempt + 1 == per_lane:
                     break
                 await clock.asleep(min(_wait_s(exc, attempt), max(deadline - clock.monotonic(), 0)))
                 continue
-            return EmbedOutcome(response, lane.name, None, attempts)
-    return EmbedOutcome(
-        None, None, error or ProviderUnavailable("no upstream is configured"), attempts
-    )
+            status = DecisionStatus.SERVE if index == 0 else DecisionStatus.FALLBACK
+            return EmbedOutcome(response, lane.name, None, attempts, tuple(reasons), status)
+    error = error or ProviderUnavailable("no upstream is configured")
+    return EmbedOutcome(None, None, error, attempts, tuple(reasons))
 
 
 async def _attempt(

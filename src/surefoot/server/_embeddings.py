@@ -80,8 +80,10 @@ def embeddings_json(
     response: EmbeddingResponse,
     served_by: str | None,
     decision: str = "serve",
+    trace_id: str | None = None,
 ) -> dict[str, Any]:
-    """OpenAI's embeddings ``list``, plus a ``surefoot`` object naming the serving upstream."""
+    """OpenAI's embeddings ``list``, plus a ``surefoot`` object: decision, serving upstream and
+    trace id."""
     data = [
         {"object": "embedding", "index": i, "embedding": _encode(v, body.encoding_format)}
         for i, v in enumerate(response.vectors)
@@ -92,25 +94,33 @@ def embeddings_json(
         "data": data,
         "model": response.model,
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-        "surefoot": {"decision": decision, "served_by": served_by},
+        "surefoot": {"decision": decision, "served_by": served_by, "trace_id": trace_id},
     }
 
 
-def _answer(body: EmbeddingsBody, outcome: EmbedOutcome, primary: str) -> GatewayJSONResponse:
+def _answer(body: EmbeddingsBody, outcome: EmbedOutcome) -> GatewayJSONResponse:
     if outcome.response is not None:
         # Served by another upstream than the alias's own: the client learns it fell back.
-        decision = "serve" if outcome.served_by == primary else "fallback"
+        decision = outcome.status.value
         headers = {"x-surefoot-decision": decision}
         if outcome.served_by:
             headers["x-surefoot-served-by"] = outcome.served_by
-        answer = embeddings_json(body, outcome.response, outcome.served_by, decision)
+        if outcome.trace_id:
+            headers["x-surefoot-trace-id"] = outcome.trace_id
+        answer = embeddings_json(
+            body, outcome.response, outcome.served_by, decision, outcome.trace_id
+        )
         return GatewayJSONResponse(answer, headers=headers)
     status, code = refusal_status(outcome.error)
     headers = {"x-surefoot-decision": "refused"}
     retry = getattr(outcome.error, "retry_after_s", None)
     if isinstance(retry, int | float) and retry > 0:
         headers["Retry-After"] = str(max(1, round(retry)))
-    message = f"{outcome.error} (after {outcome.attempts} attempts)"
+    message = f"{outcome.error} (after {outcome.attempts} attempts"
+    if outcome.trace_id:
+        headers["x-surefoot-trace-id"] = outcome.trace_id
+        message += f"; trace {outcome.trace_id}"
+    message += ")"
     raise ApiError(status, message, code=code, headers=headers)
 
 
@@ -137,7 +147,7 @@ async def create_embeddings(
     async def produce() -> Response:
         outcome = await aembed(guard, embedding_request)
         try:
-            response = _answer(body, outcome, guard.lanes[0].name if guard.lanes else "")
+            response = _answer(body, outcome)
         except ApiError:
             state.metrics.count_decision("refused")
             raise
