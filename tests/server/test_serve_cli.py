@@ -61,13 +61,15 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_serve_answers_on_loopback(store_url: str, store: Store, tmp_path: Path) -> None:
-    """`surefoot serve` in its own process answers /healthz and checks keys once one exists."""
+    """`surefoot serve` in its own process answers /healthz and checks keys once one exists;
+    without model aliases it says the gateway is off and how to turn it on."""
     _, key = ApiKeys(store.engine).create("ci", [ApiKeyScope.READ])
     with _serving(tmp_path, {"SUREFOOT_STORE__URL": store_url}) as url:
         assert httpx.get(f"{url}/healthz").status_code == 200
         assert httpx.get(f"{url}/api/v1/traces").status_code == 401
         ok = httpx.get(f"{url}/api/v1/traces", headers={"Authorization": f"Bearer {key}"})
         assert ok.status_code == 200
+    assert "gateway off: no [models.<alias>] table" in (tmp_path / "serve.log").read_text()
 
 
 def test_serve_refuses_a_misconfigured_model_alias(store_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Annotated
 
@@ -55,14 +56,21 @@ def serve_cmd(
     try:
         check_exposure(settings.server, active_keys=ApiKeys(store.engine).any_active())
         where = f"http://{settings.server.host}:{settings.server.port}"
-        err_console.print(
+        # Plain lines, never wrapped: they end up in logs, where a URL cut in two is no use.
+        say = functools.partial(err_console.print, markup=False, soft_wrap=True)
+        say(
             f"surefoot serving {where} (store {mask_url(settings.store.url)}, "
             f"auth {settings.server.auth})"
         )
         if gateway is not None:
-            err_console.print(f"gateway models: {', '.join(gateway.aliases)}")
+            say(f"gateway models: {', '.join(gateway.aliases)}")
+        else:
+            say(
+                "gateway off: no [models.<alias>] table in the settings; add one to serve "
+                "/v1/chat/completions (docs/server.md, The gateway)"
+            )
         if workers > 1:
-            err_console.print(f"{workers} worker processes")
+            say(f"{workers} worker processes")
             store.close()  # each worker opens its own
             run_workers(workers, settings, config_file=state.config_file, overrides=state.overrides)
         else:
