@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from surefoot.core import semconv
 from surefoot.server._auth import Scope, require_scope
 from surefoot.server._errors import ApiError, error_responses
 from surefoot.server._otlp_decode import (
@@ -31,8 +32,10 @@ from surefoot.server._otlp_decode import (
 from surefoot.server._otlp_spans import MappedBatch, map_export_request
 from surefoot.server._state import ServerState, server_state
 from surefoot.tracing import Pipeline, default_processors
+from surefoot.tracing._usage import cost_patch, current_prices
 
 if TYPE_CHECKING:
+    from surefoot.core import SpanRecord
     from surefoot.core.config import TracingSettings
     from surefoot.store import Store
 
@@ -84,6 +87,7 @@ class IngestWriter:
         """
         batch = map_export_request(decode_export_request(body, content_type))
         kept = self._pipeline.run(batch.spans)
+        _price(kept)
         batch.dropped = len(batch.spans) - len(kept)
         for _ in range(batch.dropped):
             batch.reject("dropped by a span processor (see the server log)")
@@ -121,3 +125,15 @@ async def ingest_traces(
     state.metrics.record_ingest(len(batch.spans), batch.rejected - batch.dropped, batch.dropped)
     payload = encode_export_response(batch.rejected, batch.message, content_type)
     return Response(payload, media_type=content_type)
+
+
+def _price(spans: list[SpanRecord]) -> None:
+    """Give every span with a model and token counts but no cost of its own the price table's
+    cost, as surefoot's own model calls get theirs: OpenTelemetry instrumentations send tokens,
+    rarely a cost, and a trace without one would roll up as free."""
+    table = current_prices()
+    for span in spans:
+        if semconv.SF_COST_USD not in span.attributes:
+            patch = cost_patch(span, table)
+            if patch is not None:
+                span.attributes.update(patch)

@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     from surefoot.core._records import JSONValue
     from surefoot.tracing._span import Span
 
-__all__ = ["RepriceStore", "current_prices", "record_decision", "record_usage", "reprice"]
+__all__ = [
+    "RepriceStore",
+    "cost_patch",
+    "current_prices",
+    "record_decision",
+    "record_usage",
+    "reprice",
+]
 
 _BUILTIN: list[PriceTable] = []
 
@@ -138,14 +145,16 @@ def reprice(
     patches = [
         (sp.trace_id, sp.span_id, patch)
         for sp in store.iter_spans(SpanKind.LLM, since_ns, until_ns)
-        if (patch := _reprice_patch(sp, table)) is not None
+        if (patch := cost_patch(sp, table)) is not None
     ]
     for trace_id, span_id, patch in patches:
         store.set_span_attributes(trace_id, span_id, patch)
     return len(patches)
 
 
-def _reprice_patch(span: SpanRecord, table: PriceTable) -> dict[str, JSONValue] | None:
+def cost_patch(span: SpanRecord, table: PriceTable) -> dict[str, JSONValue] | None:
+    """The cost attributes ``table`` gives ``span`` from its model and token counts; ``None``
+    when it has no model or counts, no price is known, or its cost already is that."""
     attrs = span.attributes
     model = attrs.get(semconv.GEN_AI_RESPONSE_MODEL) or attrs.get(semconv.GEN_AI_REQUEST_MODEL)
     inp, out = (
