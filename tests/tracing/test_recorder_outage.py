@@ -144,6 +144,17 @@ def test_spool_left_by_a_previous_process_is_replayed(settings_factory, flaky_si
     assert tracing.stats().replayed == 50
 
 
+def test_a_clean_shutdown_leaves_the_next_process_nothing_to_replay(settings_factory, sink) -> None:
+    """Spans written before shutdown are not written again by the next init."""
+    settings = settings_factory()
+    tracing.init(settings, sink=sink)
+    record_n(50)
+    assert tracing.shutdown()
+    tracing.init(settings, sink=FlakySink())
+    assert tracing.flush()
+    assert (tracing.stats().replayed, tracing.stats().written) == (0, 0)
+
+
 def test_unwritable_spool_folder_keeps_spans_in_memory(settings_factory, sink, tmp_path) -> None:
     """A spool folder that cannot be created degrades to memory, still writing to the store."""
     blocker = tmp_path / "file"

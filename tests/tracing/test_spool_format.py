@@ -116,5 +116,36 @@ def test_released_segments_are_deleted(tmp_path: Path) -> None:
         spool.close()
 
 
+def test_closing_a_spool_the_store_has_caught_up_with_leaves_nothing_to_replay(
+    tmp_path: Path,
+) -> None:
+    """A segment whose every record is released is removed at close, however small."""
+    spool = Spool(tmp_path / "caught-up")
+    spool.append(encode_records([_span(0)]))
+    spool.release(spool.end)
+    spool.close()
+    assert list((tmp_path / "caught-up").glob("seg-*")) == []
+
+
+def test_closing_a_spool_keeps_records_the_store_has_not_confirmed(tmp_path: Path) -> None:
+    """A segment holding a record after the last release stays whole on disk for the next
+    process (the store's idempotency absorbs the records it replays twice)."""
+    spool = Spool(tmp_path / "behind")
+    spool.append(encode_records([_span(0)]))
+    spool.release(spool.end)
+    spool.append(encode_records([_span(1)]))
+    spool.close()
+    reopened = Spool(tmp_path / "behind")
+    try:
+        names, pos = [], reopened.start
+        while (read := reopened.read(pos))[0] is not None:
+            payload, pos, _ = read
+            assert payload is not None
+            names += [s.name for s in decode_payload(payload)]
+        assert names == ["span-0", "span-1"]
+    finally:
+        reopened.close()
+
+
 def _span(i: int) -> SpanRecord:
     return SpanRecord(f"{i + 1:032x}", f"{i + 1:016x}", f"span-{i}", start_ns=i, end_ns=i + 1)

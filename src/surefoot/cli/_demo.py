@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections import Counter
 from typing import Annotated
 
@@ -19,6 +20,8 @@ from surefoot.core import SpanKind, SpanStatus, SurefootError
 from surefoot.providers import CallableProvider
 from surefoot.store import Store, TraceQuery
 
+DEMO_PRICES = Path(__file__).with_name("demo_prices.toml")
+
 
 @app.command()
 def demo(
@@ -34,6 +37,11 @@ def demo(
 ) -> None:
     """Run the end-to-end scenario and show what surefoot recorded."""
     settings = state_of(ctx).settings()
+    if settings.tracing.price_table is None:
+        # The demo's models are fictional, and so are their prices: without them every trace
+        # would cost $0, as a model missing from the price table does.
+        priced = settings.tracing.model_copy(update={"price_table": DEMO_PRICES})
+        settings = settings.model_copy(update={"tracing": priced})
     tracing.init(settings)
     started_ns = time.time_ns()
     try:

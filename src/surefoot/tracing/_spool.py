@@ -130,6 +130,8 @@ class Spool:
             self._sizes[int(path.stem[4:])] = path.stat().st_size
         self._active = max(self._sizes, default=0) + 1
         self._fd = self._open(self._active)
+        # How far the store has confirmed; at close, a segment it covers is not left to replay.
+        self._released: Position = (0, 0)
 
     @property
     def start(self) -> Position:
@@ -179,6 +181,7 @@ class Spool:
     def release(self, pos: Position) -> None:
         """Everything before ``pos`` is in the store: delete segments that lie wholly behind it,
         and start a new segment when the reader has caught up with a large active one."""
+        self._released = pos
         for seg in [s for s in self._sizes if s < pos[0]]:
             self._unlink(seg)
         if pos == self.end and self._sizes[self._active] >= self._segment_bytes // 16:
@@ -188,9 +191,10 @@ class Spool:
             self._rotate()
 
     def close(self) -> None:
-        """Close the active segment; remove it when empty."""
+        """Close the active segment; remove it when empty or wholly in the store, so that the
+        next process does not replay what is already stored."""
         os.close(self._fd)
-        if self._sizes.get(self._active) == 0:
+        if self._sizes.get(self._active) == 0 or self._released == self.end:
             self._unlink(self._active)
         os.close(self._lock_fd)  # closing releases the flock
 
