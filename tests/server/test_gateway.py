@@ -216,6 +216,28 @@ def test_confidence_and_served_by_are_response_headers(
     assert response.headers["x-surefoot-served-by"] == "fault"
 
 
+def test_logprobs_asked_for_come_back_in_openais_shape(gateway: openai.OpenAI) -> None:
+    """A client asking for logprobs gets the served answer's tokens, as the SDK parses them."""
+    completion = gateway.chat.completions.create(
+        model="m",
+        messages=[{"role": "user", "content": "two words"}],
+        logprobs=True,
+        top_logprobs=2,
+    )
+    logprobs = completion.choices[0].logprobs
+    assert logprobs is not None and logprobs.content
+    assert "".join(t.token for t in logprobs.content) == completion.choices[0].message.content
+    assert all(t.logprob <= 0 and len(t.top_logprobs) == 2 for t in logprobs.content)
+
+
+def test_logprobs_are_absent_unless_asked_for(gateway: openai.OpenAI) -> None:
+    """Without ``logprobs`` the choice carries none, as OpenAI answers."""
+    completion = gateway.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "x"}]
+    )
+    assert completion.choices[0].logprobs is None
+
+
 def test_malformed_bodies_are_400s_naming_the_field(
     settings: Settings, store: Store, upstream: FaultServer
 ) -> None:

@@ -12,7 +12,7 @@ an OpenAI-shaped error whose status says who should act (:func:`refusal_status`)
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,6 +44,9 @@ from surefoot.server._json_response import GatewayJSONResponse
 from surefoot.server._metrics import Metrics
 from surefoot.server._sse import stream_completion
 from surefoot.store import ApiKey
+
+if TYPE_CHECKING:
+    from surefoot.providers import TokenLogprob
 
 __all__ = [
     "ChatCompletionBody",
@@ -124,18 +127,21 @@ def completion_json(
     if content is None and choice is not None and choice.tool_calls:
         message["tool_calls"] = [dict(call) for call in choice.tool_calls]
     usage = response.usage if response is not None else None
+    answer: dict[str, Any] = {
+        "index": 0,
+        "message": message,
+        "finish_reason": (choice.finish_reason if choice is not None else None) or "stop",
+    }
+    if body.logprobs:
+        # Asked for: the served answer's, or null when the text is not the model's.
+        tokens = choice.logprobs if content is None and choice is not None else None
+        answer["logprobs"] = None if tokens is None else _logprobs(tokens)
     return {
         "id": response.id if response is not None else f"chatcmpl-{result.trace_id or 'fallback'}",
         "object": "chat.completion",
         "created": (response.created if response is not None else None) or int(time.time()),
         "model": response.model if response is not None else body.model,
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "finish_reason": (choice.finish_reason if choice is not None else None) or "stop",
-            }
-        ],
+        "choices": [answer],
         "usage": {
             "prompt_tokens": usage.input_tokens if usage else 0,
             "completion_tokens": usage.output_tokens if usage else 0,
@@ -143,6 +149,25 @@ def completion_json(
         },
         "system_fingerprint": response.system_fingerprint if response is not None else None,
         "surefoot": decision_json(result),
+    }
+
+
+def _logprobs(tokens: tuple[TokenLogprob, ...]) -> dict[str, Any]:
+    """A choice's ``logprobs`` object as OpenAI writes it."""
+    return {
+        "content": [
+            {
+                "token": t.token,
+                "logprob": t.logprob,
+                "bytes": list(t.token.encode()),
+                "top_logprobs": [
+                    {"token": a.token, "logprob": a.logprob, "bytes": list(a.token.encode())}
+                    for a in t.top_logprobs
+                ],
+            }
+            for t in tokens
+        ],
+        "refusal": None,
     }
 
 
