@@ -124,6 +124,24 @@ def test_a_refusal_after_a_low_confidence_answer_says_it_scored_too_low() -> Non
     )
 
 
+def test_a_scorer_that_reads_logprobs_makes_every_attempt_ask_for_them() -> None:
+    """The caller need not know which scorers run: the guard asks for what they read."""
+    clock = FakeClock()
+    provider, script = scripted(clock, _with_logprobs(0.9))
+    Guard([provider], scorers=[ClassifierMargin()], clock=clock).complete(request())
+    (sent,) = script.requests
+    assert (sent.logprobs, sent.top_logprobs) == (True, 2)
+
+
+def test_without_such_a_scorer_requests_go_as_the_caller_made_them() -> None:
+    """No scorer reads log probabilities: the provider is not asked for them."""
+    clock = FakeClock()
+    provider, script = scripted(clock, "answer")
+    Guard([provider], scorers=[ValidatorOutcome()], clock=clock).complete(request())
+    (sent,) = script.requests
+    assert (sent.logprobs, sent.top_logprobs) == (False, None)
+
+
 def test_low_confidence_escalates_when_configured() -> None:
     """With low=ESCALATE a weak answer goes to the escalation sink."""
     clock = FakeClock()

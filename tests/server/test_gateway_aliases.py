@@ -81,6 +81,21 @@ def test_inverted_thresholds_are_a_config_error(primary: FaultServer, backup: Fa
         build_gateway(models, {})
 
 
+def test_confidence_settings_without_scorers_are_refused(primary: FaultServer) -> None:
+    """serve_at with nothing to score answers would silently do nothing: refused, naming it."""
+    models = {"chat": {"model": "m", "base_url": primary.base_url, "serve_at": 0.9}}
+    with pytest.raises(ConfigError, match=r"models\.chat\.serve_at has no effect") as caught:
+        build_gateway(Settings.load(models=models).models, {})
+    assert 'scorers = ["token_probability"]' in str(caught.value)
+
+
+def test_an_escalation_message_nothing_could_send_is_refused(primary: FaultServer) -> None:
+    """escalation_message without low_confidence = "escalate" would never be sent: refused."""
+    models = {"chat": {"model": "m", "base_url": primary.base_url, "escalation_message": "Soon."}}
+    with pytest.raises(ConfigError, match=r"models\.chat\.escalation_message would never"):
+        build_gateway(Settings.load(models=models).models, {})
+
+
 def test_models_lists_the_aliases(store: Store, primary: FaultServer, backup: FaultServer) -> None:
     """GET /v1/models answers OpenAI's list with one entry per alias."""
     with _client(store, _models(primary, backup)) as client:

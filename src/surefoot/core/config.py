@@ -273,9 +273,21 @@ class ModelSettings(_Section):
     validators: list[Literal["json"]] = Field(
         default_factory=list, description="Output validators; json: the answer must be JSON."
     )
+    scorers: list[Literal["token_probability", "classifier_margin"]] = Field(
+        default_factory=list,
+        description="Confidence scorers, weighted equally: token_probability (the mean "
+        "probability of the answer's tokens), classifier_margin (top-1 minus top-2 probability "
+        "of the first token, for one-label answers). Both read log probabilities, which the "
+        "gateway asks the upstream for. Without scorers there is no confidence and no routing.",
+    )
     serve_at: float = Field(0.75, ge=0, le=1, description="Lowest confidence served plainly.")
     caveat_at: float = Field(
-        0.5, ge=0, le=1, description="Lowest confidence served with a caveat; below, fallback."
+        0.5, ge=0, le=1, description="Lowest confidence served with a caveat; below it, see below."
+    )
+    low_confidence: Literal["fallback", "escalate"] = Field(
+        "fallback",
+        description="Below caveat_at: the next fallback, or a human (the review queue; the "
+        "client gets escalation_message, or 503 escalated_for_review).",
     )
 
 

@@ -58,13 +58,20 @@ class ScoreInput:
 
 
 class Scorer(Protocol):
-    """Turns a :class:`ScoreInput` into a confidence in [0, 1], or ``None`` when it cannot tell."""
+    """Turns a :class:`ScoreInput` into a confidence in [0, 1], or ``None`` when it cannot tell.
+
+    A scorer that reads token log probabilities says so with a ``logprobs_needed`` attribute
+    (how many alternatives per token it needs, 0 for none): the guard then asks the provider for
+    them on every attempt, whether or not the caller did.
+    """
 
     def __call__(self, item: ScoreInput, /) -> float | None: ...
 
 
 class TokenProbability:
     """Mean (or minimum) token probability of the answer, from the provider's logprobs."""
+
+    logprobs_needed = 0
 
     def __init__(self, mode: Literal["mean", "min"] = "mean") -> None:
         self.mode = mode
@@ -133,6 +140,8 @@ class RetrievalSupport:
 
 class ClassifierMargin:
     """For a one-label answer: top-1 minus top-2 probability of the first generated token."""
+
+    logprobs_needed = 2
 
     def __call__(self, item: ScoreInput) -> float | None:
         tokens = item.token_logprobs()

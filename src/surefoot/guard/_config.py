@@ -147,9 +147,10 @@ class StaticMessage:
 class GuardConfig:
     """Everything the decision core needs, resolved once by the guard.
 
-    ``judged`` and ``served`` are derived at construction, for the decision core's common
-    path: whether answers are validated or scored at all, and per lane the decision an answer
-    served by it gets when nothing else happened (no reasons, no score).
+    ``judged``, ``served`` and ``logprobs_needed`` are derived at construction, for the
+    decision core's common path: whether answers are validated or scored at all, per lane the
+    decision an answer served by it gets when nothing else happened (no reasons, no score), and
+    how many log-probability alternatives the scorers need (``None``: no scorer reads them).
     """
 
     lanes: tuple[Lane, ...]
@@ -167,10 +168,14 @@ class GuardConfig:
     min_attempt_s: float = 0.005
     judged: bool = field(init=False)
     served: tuple[Decision, ...] = field(init=False, repr=False)
+    logprobs_needed: int | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Frozen: derived fields are set the way the dataclass's own __init__ sets fields.
         object.__setattr__(self, "judged", bool(self.validation or self.scorers))
+        needed = [getattr(scorer, "logprobs_needed", None) for _, scorer in self.scorers]
+        numbers = [n for n in needed if isinstance(n, int)]
+        object.__setattr__(self, "logprobs_needed", max(numbers) if numbers else None)
         served = tuple(
             Decision(DecisionStatus.FALLBACK if i else DecisionStatus.SERVE, served_by=lane.name)
             for i, lane in enumerate(self.lanes)

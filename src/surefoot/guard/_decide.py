@@ -86,6 +86,11 @@ class Run:
         self.config = config
         self.clock = clock
         self.original = request
+        needed = config.logprobs_needed
+        if needed is not None and (not request.logprobs or (request.top_logprobs or 0) < needed):
+            # A scorer reads log probabilities: every attempt asks for them.
+            top = max(request.top_logprobs or 0, needed) or request.top_logprobs
+            request = dataclasses.replace(request, logprobs=True, top_logprobs=top)
         self.base = request  # what reasks are built from: the original after context fitting
         self._pending: ChatRequest = request
         self.key = key

@@ -18,19 +18,25 @@ from surefoot.core import SYSTEM_CLOCK
 from surefoot.core.errors import ConfigError
 from surefoot.guard import (
     CircuitBreaker,
+    ClassifierMargin,
     Guard,
     JsonValid,
+    LowConfidence,
     RoutingPolicy,
     StaticMessage,
     StopAfterAttempts,
+    TokenProbability,
     Upstream,
     WaitExponentialJitter,
 )
 from surefoot.providers import ModelRef, OpenAICompatibleProvider
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from surefoot.core import Clock
     from surefoot.core.config import ModelSettings
+    from surefoot.guard import Scorer
 
 __all__ = ["MAX_FALLBACK_DEPTH", "Gateway", "build_gateway", "fallback_chain"]
 
@@ -99,7 +105,9 @@ def build_gateway(
     upstreams = {alias: _upstream(alias, cfg, environ, clock) for alias, cfg in models.items()}
     guards = {}
     for alias, cfg in models.items():
+        _check_routing(alias, cfg)
         chain = fallback_chain(alias, models)
+        low = LowConfidence(cfg.low_confidence)
         guards[alias] = Guard(
             [upstreams[name] for name in chain],
             fallbacks=[StaticMessage(cfg.fallback_message)] if cfg.fallback_message else [],
@@ -107,12 +115,39 @@ def build_gateway(
             stop=StopAfterAttempts(cfg.max_attempts),
             wait=WaitExponentialJitter(base_s=cfg.retry_wait_s, cap_s=max(cfg.retry_wait_s, 2.0)),
             validation=[JsonValid()] if "json" in cfg.validators else [],
-            routing=RoutingPolicy(serve_at=cfg.serve_at, caveat_at=cfg.caveat_at),
+            scorers=[_SCORERS[name]() for name in cfg.scorers],
+            routing=RoutingPolicy(serve_at=cfg.serve_at, caveat_at=cfg.caveat_at, low=low),
             clock=clock,
             name=f"gateway:{alias}",
         )
     messages = {a: cfg.escalation_message for a, cfg in models.items() if cfg.escalation_message}
     return Gateway(guards=guards, escalation_messages=messages)
+
+
+_SCORERS: dict[str, Callable[[], Scorer]] = {
+    "token_probability": TokenProbability,
+    "classifier_margin": ClassifierMargin,
+}
+# Settings that only matter once answers are scored.
+_ROUTING_FIELDS = ("serve_at", "caveat_at", "low_confidence")
+
+
+def _check_routing(alias: str, cfg: ModelSettings) -> None:
+    """Refuse confidence settings that could never take effect, naming the field."""
+    where = f"models.{alias}"
+    if not cfg.scorers:
+        for name in _ROUTING_FIELDS:
+            if name in cfg.model_fields_set:
+                raise ConfigError(
+                    f"{where}.{name} has no effect: without scorers no answer has a confidence",
+                    hint=f'add scorers = ["token_probability"] to [{where}], or remove {name}',
+                )
+    if cfg.escalation_message is not None and cfg.low_confidence != "escalate":
+        raise ConfigError(
+            f"{where}.escalation_message would never be sent: nothing escalates to a human",
+            hint=f'set low_confidence = "escalate" (with scorers) in [{where}], or remove '
+            "escalation_message",
+        )
 
 
 def _upstream(alias: str, cfg: ModelSettings, environ: Mapping[str, str], clock: Clock) -> Upstream:

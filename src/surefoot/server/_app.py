@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.routing import Route
 
 from surefoot import __version__
+from surefoot.review import ReviewQueue, ReviewQueueSink
 from surefoot.server import (
     _api,
     _embeddings,
@@ -175,6 +176,13 @@ def _background_jobs(state: ServerState) -> BackgroundJobs:
 def _attach(state: ServerState, store: Store, *, owned: bool) -> None:
     state.store = store
     state.owns_store = owned
+    if state.gateway is not None:
+        # A request a guard escalates goes to the review queue, where `surefoot review` and
+        # /api/v1/review find it, unless its guard was given a sink of its own.
+        sink = ReviewQueueSink(ReviewQueue(store))
+        for guard in state.gateway.all_guards():
+            if guard.escalation is None:
+                guard.escalation = sink
     state.ingest = IngestWriter(store, state.settings.tracing)
     state.auth.keys = ApiKeys(store.engine)
     state.idempotency = IdempotencyKeys(store.engine)
