@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from surefoot.actions import Actions, RecoveryReport
@@ -110,7 +111,7 @@ def show_cmd(
         record = actions.get(key)
         trail = actions.audit(key) if record is not None else []
     if record is None:
-        err_console.print(f"[bold red]error:[/] no action with key {key!r}")
+        err_console.print(f"[bold red]error:[/] no action with key {escape(repr(key))}")
         err_console.print("[yellow]fix:[/] list keys with `surefoot actions list`")
         raise typer.Exit(code=1)
     events = [

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from surefoot.core import ConfigError, Settings, SurefootError
 
@@ -73,9 +74,10 @@ def state_of(ctx: typer.Context) -> CliState:
 
 def fail(exc: SurefootError) -> typer.Exit:
     """Print a surefoot error with its fix and return the exit to raise (2 for config errors)."""
-    err_console.print(f"[bold red]error:[/] {exc.message}")
+    # Escaped: messages name TOML tables ("[models.chat]"), which markup would swallow.
+    err_console.print(f"[bold red]error:[/] {escape(exc.message)}")
     if exc.hint:
-        err_console.print(f"[yellow]fix:[/] {exc.hint}")
+        err_console.print(f"[yellow]fix:[/] {escape(exc.hint)}")
     return typer.Exit(code=2 if isinstance(exc, ConfigError) else 1)
 
 
