@@ -50,6 +50,33 @@ def test_sync_stream_yields_the_whole_answer(url: str) -> None:
     assert (chunks[-1].model_extra or {})["surefoot"]["decision"] == "serve"
 
 
+def test_with_include_usage_the_usage_chunk_is_last_and_carries_the_decision(url: str) -> None:
+    """As OpenAI streams it: the usage arrives on the last chunk, with no choices; the
+    decision rides on that chunk rather than following it."""
+    with openai.OpenAI(base_url=url, api_key="k", max_retries=0) as client:
+        chunks = list(
+            client.chat.completions.create(
+                model="m", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+            )
+        )
+    last = chunks[-1]
+    assert last.choices == [] and last.usage is not None and last.usage.completion_tokens > 0
+    assert (last.model_extra or {})["surefoot"]["decision"] == "serve"
+    assert all(c.usage is None for c in chunks[:-1])
+
+
+def test_streamed_chunks_carry_logprobs_when_asked(url: str) -> None:
+    """Each text chunk brings its tokens' log probabilities, as OpenAI's stream does."""
+    with openai.OpenAI(base_url=url, api_key="k", max_retries=0) as client:
+        chunks = list(
+            client.chat.completions.create(model="m", messages=MESSAGES, stream=True, logprobs=True)
+        )
+    texts = [c for c in chunks if c.choices and c.choices[0].delta.content]
+    assert texts and all(c.choices[0].logprobs is not None for c in texts)
+    tokens = [t.token for c in texts for t in (c.choices[0].logprobs.content or [])]  # type: ignore[union-attr]
+    assert "".join(tokens) == "echo: stream this answer"
+
+
 async def test_async_stream_yields_the_whole_answer(url: str) -> None:
     """The SDK's async stream joins to the upstream's answer."""
     async with openai.AsyncOpenAI(base_url=url, api_key="k", max_retries=0) as client:

@@ -12,7 +12,7 @@ an OpenAI-shaped error whose status says who should act (:func:`refusal_status`)
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -42,11 +42,8 @@ from surefoot.server._errors import ApiError, error_responses
 from surefoot.server._idempotent import HEADER, idempotent
 from surefoot.server._json_response import GatewayJSONResponse
 from surefoot.server._metrics import Metrics
-from surefoot.server._sse import stream_completion
+from surefoot.server._sse import logprobs_json, stream_completion
 from surefoot.store import ApiKey
-
-if TYPE_CHECKING:
-    from surefoot.providers import TokenLogprob
 
 __all__ = [
     "ChatCompletionBody",
@@ -135,7 +132,7 @@ def completion_json(
     if body.logprobs:
         # Asked for: the served answer's, or null when the text is not the model's.
         tokens = choice.logprobs if content is None and choice is not None else None
-        answer["logprobs"] = None if tokens is None else _logprobs(tokens)
+        answer["logprobs"] = None if tokens is None else logprobs_json(tokens)
     return {
         "id": response.id if response is not None else f"chatcmpl-{result.trace_id or 'fallback'}",
         "object": "chat.completion",
@@ -149,25 +146,6 @@ def completion_json(
         },
         "system_fingerprint": response.system_fingerprint if response is not None else None,
         "surefoot": decision_json(result),
-    }
-
-
-def _logprobs(tokens: tuple[TokenLogprob, ...]) -> dict[str, Any]:
-    """A choice's ``logprobs`` object as OpenAI writes it."""
-    return {
-        "content": [
-            {
-                "token": t.token,
-                "logprob": t.logprob,
-                "bytes": list(t.token.encode()),
-                "top_logprobs": [
-                    {"token": a.token, "logprob": a.logprob, "bytes": list(a.token.encode())}
-                    for a in t.top_logprobs
-                ],
-            }
-            for t in tokens
-        ],
-        "refusal": None,
     }
 
 
@@ -228,6 +206,7 @@ async def chat_completions(
             refuse=refusal,
             decision_json=decision_json,
             on_result=lambda r: state.metrics.count_decision(r.decision.status),
+            logprobs=body.logprobs,
         )
 
     held = gateway_of(request).escalation_messages.get(body.model)

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
     from surefoot.guard import AsyncGuardStream, GuardResult
+    from surefoot.providers import TokenLogprob
     from surefoot.server._errors import ApiError
 
-__all__ = ["stream_completion"]
+__all__ = ["logprobs_json", "stream_completion"]
 
 _QUEUE_CHUNKS = 64
 _DONE = b"data: [DONE]\n\n"
@@ -47,6 +48,7 @@ class _Meta:
     created: int = 0
     model: str = ""
     trace_id: str | None = None
+    logprobs: bool = False  # the client asked for them
 
 
 async def stream_completion(
@@ -56,13 +58,15 @@ async def stream_completion(
     refuse: Callable[[GuardResult], ApiError],
     decision_json: Callable[[GuardResult], dict[str, Any]],
     on_result: Callable[[GuardResult], None],
+    logprobs: bool = False,
 ) -> StreamingResponse:
-    """Start ``stream`` and answer with its events once the first chunk is known.
+    """Start ``stream`` and answer with its events once the first chunk is known; with
+    ``logprobs`` (the client asked for them) each choice carries its tokens' log probabilities.
 
     Raises:
         ApiError: the request was refused before any chunk (``refuse`` builds it).
     """
-    meta = _Meta(created=int(time.time()), model=model)
+    meta = _Meta(created=int(time.time()), model=model, logprobs=logprobs)
     queue: asyncio.Queue[ChatChunk | _End] = asyncio.Queue(_QUEUE_CHUNKS)
     task = asyncio.create_task(_drive(stream, queue, meta, on_result))
     try:
@@ -114,15 +118,26 @@ async def _events(
 ) -> AsyncIterator[bytes]:
     try:
         item = first
+        # OpenAI's usage chunk (no choices, the usage) is a stream's last before [DONE]: it is
+        # held until the end is known, and the decision rides on it.
+        usage: dict[str, Any] | None = None
         while isinstance(item, ChatChunk):
-            yield _event(_chunk_json(item, meta))
+            data = _chunk_json(item, meta)
+            if usage is not None:
+                yield _event(usage)
+                usage = None
+            if not data["choices"] and "usage" in data:
+                usage = data
+            else:
+                yield _event(data)
             item = await queue.get()
         result = item.result
         if item.error is not None or result is None or not result.ok:
+            if usage is not None:
+                yield _event(usage)
             yield _event({"error": _stream_error(item)})
             return
-        final = _base(meta)
-        final["choices"] = []
+        final = usage if usage is not None else {**_base(meta), "choices": []}
         final["surefoot"] = decision_json(result)
         yield _event(final)
         yield _DONE
@@ -167,9 +182,12 @@ def _chunk_json(chunk: ChatChunk, meta: _Meta) -> dict[str, Any]:
             delta["tool_calls"] = [dict(call) for call in choice.tool_calls]
         if choice.refusal is not None:
             delta["refusal"] = choice.refusal
-        choices.append(
-            {"index": choice.index, "delta": delta, "finish_reason": choice.finish_reason}
-        )
+        out_choice = {"index": choice.index, "delta": delta, "finish_reason": choice.finish_reason}
+        if meta.logprobs:
+            out_choice["logprobs"] = (
+                None if choice.logprobs is None else logprobs_json(choice.logprobs)
+            )
+        choices.append(out_choice)
     out["choices"] = choices
     if chunk.usage is not None:
         out["usage"] = {
@@ -178,6 +196,25 @@ def _chunk_json(chunk: ChatChunk, meta: _Meta) -> dict[str, Any]:
             "total_tokens": chunk.usage.total_tokens,
         }
     return out
+
+
+def logprobs_json(tokens: tuple[TokenLogprob, ...]) -> dict[str, Any]:
+    """A choice's ``logprobs`` object as OpenAI writes it, in a completion or a chunk."""
+    return {
+        "content": [
+            {
+                "token": t.token,
+                "logprob": t.logprob,
+                "bytes": list(t.token.encode()),
+                "top_logprobs": [
+                    {"token": a.token, "logprob": a.logprob, "bytes": list(a.token.encode())}
+                    for a in t.top_logprobs
+                ],
+            }
+            for t in tokens
+        ],
+        "refusal": None,
+    }
 
 
 def _event(data: dict[str, Any]) -> bytes:
