@@ -96,6 +96,17 @@ def test_list_searches_text(runner: CliRunner, traces: dict[str, str]) -> None:
     assert [r["trace_id"] for r in rows] == [traces["bad"]]
 
 
+def test_the_table_prints_names_and_cheap_costs_as_they_are(runner: CliRunner) -> None:
+    """A name with square brackets is not console markup, and a call costing $0.00042 does
+    not round to nothing."""
+    with Store.open(Settings.load().store) as store:
+        _trace(store, name="answer [refund] question", failed=False, start_ns=10**18)
+    result = runner.invoke(app, ["traces", "list"])
+    assert result.exit_code == 0, result.output
+    assert "answer [refund] question" in result.output
+    assert "0.000420" in result.output
+
+
 def test_list_rejects_a_bad_time(runner: CliRunner, traces: dict[str, str]) -> None:
     """An unparseable --since is refused with an example of what works."""
     result = runner.invoke(app, ["traces", "list", "--since", "yesterday-ish"])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from surefoot.cli._app import app, console, err_console, fail, state_of
 from surefoot.cli._time import format_ns
@@ -59,8 +60,8 @@ def list_cmd(
             case.case_id,
             str(case.origin),
             str(case.status),
-            _preview(case.input),
-            "" if case.expected is None else _preview(case.expected),
+            Text(_preview(case.input)),
+            Text("" if case.expected is None else _preview(case.expected)),
             format_ns(case.created_ns),
         )
     console.print(table)

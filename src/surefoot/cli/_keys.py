@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from surefoot.cli._app import app, console, err_console, state_of
 from surefoot.cli._time import format_ns
@@ -65,7 +66,7 @@ def list_cmd(
     for key in keys:
         status = "active" if key.active else f"revoked {format_ns(key.revoked_ns or 0)}"
         scopes = ", ".join(sorted(key.scopes))
-        table.add_row(key.key_id, key.name, scopes, format_ns(key.created_ns), status)
+        table.add_row(key.key_id, Text(key.name), scopes, format_ns(key.created_ns), status)
     console.print(table)
 
 

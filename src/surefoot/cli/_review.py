@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from surefoot.cli._app import app, console, err_console, fail, state_of
 from surefoot.cli._time import format_ns
@@ -69,9 +70,9 @@ def list_cmd(
             str(item.origin),
             str(item.status),
             str(item.priority),
-            item.reason,
+            Text(item.reason),
             format_ns(item.created_ns),
-            item.claimed_by or "",
+            Text(item.claimed_by or ""),
         )
     console.print(table)
 

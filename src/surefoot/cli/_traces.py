@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from surefoot.cli._app import app, console, state_of
 from surefoot.cli._time import format_duration_ns, format_ns, parse_instant_ns
@@ -100,14 +101,16 @@ def _table(rows: list[TraceSummary]) -> Table:
         table.add_row(
             r.trace_id,
             format_ns(r.start_ns)[11:19],
-            r.name or "(root pending)",
+            # Names and models come from applications: text, never console markup.
+            Text(r.name or "(root pending)"),
             f"[red]{r.status.value}[/]" if failed else r.status.value,
             r.decision_status.value if r.decision_status else "",
-            r.model or "",
+            Text(r.model or ""),
             str(r.span_count),
             format_duration_ns(r.duration_ns),
             f"{r.input_tokens}/{r.output_tokens}",
-            f"{r.cost_usd:.4f}",
+            # A model call costs fractions of a cent: six decimals, as `traces show` prints.
+            f"{r.cost_usd:.6f}",
         )
     return table
 
