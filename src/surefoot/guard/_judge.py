@@ -29,8 +29,8 @@ class Verdict:
 
     ``serve``/``caveat`` serve ``content``; ``next`` moves to the next upstream or fallback
     (with ``failed`` when a validation failure is why); ``reask`` asks again with ``failed`` fed
-    back under ``policy``; ``escalate`` hands it to a
-    human; ``refuse`` withholds it; ``raise`` withholds it with a ``ValidationFailed``.
+    back under ``policy``; ``escalate`` hands it to a human; ``refuse`` withholds it; ``raise``
+    withholds it with a ``ValidationFailed``.
     """
 
     kind: VerdictKind
