@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from surefoot import __version__
+from surefoot import __version__, tracing
 from surefoot.core.errors import StoreError
+from surefoot.guard import BreakerState
 from surefoot.server._auth import Scope, require_scope
 from surefoot.server._errors import error_response, error_responses
 from surefoot.server._metrics import CONTENT_TYPE_LATEST
-from surefoot.server._models import HealthOut, StoreHealth
+from surefoot.server._models import HealthOut, RecorderHealth, StoreHealth
 from surefoot.server._state import ServerState, server_state
 from surefoot.store import migration_status
 
@@ -82,14 +83,55 @@ def readyz(state: Annotated[ServerState, Depends(server_state)]) -> Response:
     responses=error_responses(401, 403, 429),
 )
 def health(state: Annotated[ServerState, Depends(server_state)]) -> HealthOut:
-    """The store's state and the ingest counters; ``degraded`` when the store is not ready."""
+    """The store, this process's recorder, the gateway upstreams' breakers and the ingest
+    counters; ``degraded``, with the problems and what to do, when any of them is not well."""
     store = store_health(state)
+    problems = [] if store.reachable and store.schema_current else [f"store: {store.detail}"]
+    recorder = _recorder_health()
+    if recorder is not None and not recorder.store_available:
+        problems.append(
+            "recorder: the last store write failed; spans wait in the spool "
+            f"({recorder.spool_bytes} bytes) and are replayed when the store is back: check it"
+        )
+    upstreams = {}
+    if state.gateway is not None:
+        lanes = {lane.name: lane for guard in state.gateway.all_guards() for lane in guard.lanes}
+        upstreams = {name: lane.breaker.state.value for name, lane in sorted(lanes.items())}
+    problems += [
+        f"upstream {name!r}: its circuit breaker is open after repeated failures; requests go "
+        "to its fallbacks until it recovers: check the upstream"
+        for name, breaker in upstreams.items()
+        if breaker == BreakerState.OPEN.value
+    ]
     return HealthOut(
-        status="ok" if store.reachable and store.schema_current else "degraded",
+        status="degraded" if problems else "ok",
         version=__version__,
         store=store,
+        recorder=recorder,
+        upstreams=upstreams,
+        problems=problems,
         spans_ingested=state.metrics.ingested,
         spans_rejected=state.metrics.rejected,
+    )
+
+
+def _recorder_health() -> RecorderHealth | None:
+    if not tracing.is_initialised():
+        return None
+    stats = tracing.stats()
+    lost = (
+        stats.dropped_queue_full
+        + stats.dropped_spool_full
+        + stats.processor_errors
+        + stats.dropped_child_exit
+    )
+    return RecorderHealth(
+        store_available=stats.store_available,
+        pending=stats.pending,
+        spool_bytes=stats.spool_bytes,
+        written=stats.written,
+        lost=lost,
+        dead_lettered=stats.dead_lettered,
     )
 
 

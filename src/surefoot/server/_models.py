@@ -147,11 +147,35 @@ class StoreHealth(_Out):
     detail: str | None = Field(None, description="What is wrong and how to fix it.")
 
 
+class RecorderHealth(_Out):
+    """Whether this process's traces reach the store."""
+
+    store_available: bool = Field(description="Whether the recorder's last store write worked.")
+    pending: int = Field(description="Spans accepted and not yet stored (disk backlog aside).")
+    spool_bytes: int = Field(description="Spans waiting on disk, in bytes (0 when caught up).")
+    written: int = Field(description="Spans written to the store since start.")
+    lost: int = Field(
+        description="Spans lost to failures since start: a full queue or spool, a failing "
+        "processor, a recorder child that died. Sampling is not counted."
+    )
+    dead_lettered: int = Field(description="Spans the store refused, kept in the dead-letter file.")
+
+
 class HealthOut(_Out):
-    """The server's health: the store and the recorder's counters."""
+    """The server's health: the store, the recorder, the upstreams and the ingest counters."""
 
     status: Literal["ok", "degraded"]
     version: str
     store: StoreHealth
+    recorder: RecorderHealth | None = Field(
+        None, description="This process's tracing; null when it does not trace."
+    )
+    upstreams: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each gateway upstream's circuit breaker: closed, open or half_open.",
+    )
+    problems: list[str] = Field(
+        default_factory=list, description="Why the status is degraded, each with what to do."
+    )
     spans_ingested: int = Field(description="Spans stored through OTLP ingest since start.")
     spans_rejected: int = Field(description="Spans refused through OTLP ingest since start.")
