@@ -15,10 +15,11 @@ from fastapi.testclient import TestClient
 from tests.server.conftest import LOOPBACK_CLIENT, LiveServer, server_settings
 
 from surefoot import tracing
-from surefoot.core import Settings
+from surefoot.core import Decision, DecisionStatus, Settings
 from surefoot.guard import (
     Bulkhead,
     Guard,
+    GuardResult,
     JsonValid,
     StaticMessage,
     StopAfterAttempts,
@@ -26,8 +27,10 @@ from surefoot.guard import (
     Upstream,
     WaitFixed,
 )
-from surefoot.providers import OpenAICompatibleProvider
+from surefoot.providers import ChatResponse, Choice, OpenAICompatibleProvider, Usage
 from surefoot.server import create_app
+from surefoot.server._chat_body import ChatCompletionBody
+from surefoot.server._gateway import completion_json
 from surefoot.store import ApiKeys, ApiKeyScope, Store
 from surefoot.testing import Fault, FaultServer
 
@@ -236,6 +239,27 @@ def test_logprobs_are_absent_unless_asked_for(gateway: openai.OpenAI) -> None:
         model="m", messages=[{"role": "user", "content": "x"}]
     )
     assert completion.choices[0].logprobs is None
+
+
+def test_cached_and_reasoning_tokens_are_in_the_usage_details() -> None:
+    """The usage details OpenAI reports (cached prompt tokens, reasoning tokens) reach the
+    client, which prices those tokens apart."""
+    choice = Choice(index=0, content="42", finish_reason="stop")
+    usage = Usage(
+        input_tokens=1_000, output_tokens=300, cached_input_tokens=800, reasoning_tokens=250
+    )
+    response = ChatResponse(id="r", model="m", choices=(choice,), usage=usage)
+    result = GuardResult(Decision(DecisionStatus.SERVE), response, "42")
+    body = ChatCompletionBody.model_validate(
+        {"model": "m", "messages": [{"role": "user", "content": "q"}]}
+    )
+    assert completion_json(body, result)["usage"] == {
+        "prompt_tokens": 1_000,
+        "completion_tokens": 300,
+        "total_tokens": 1_300,
+        "prompt_tokens_details": {"cached_tokens": 800},
+        "completion_tokens_details": {"reasoning_tokens": 250},
+    }
 
 
 def test_malformed_bodies_are_400s_naming_the_field(

@@ -42,7 +42,7 @@ from surefoot.server._errors import ApiError, error_responses
 from surefoot.server._idempotent import HEADER, idempotent
 from surefoot.server._json_response import GatewayJSONResponse
 from surefoot.server._metrics import Metrics
-from surefoot.server._sse import logprobs_json, stream_completion
+from surefoot.server._sse import logprobs_json, stream_completion, usage_json
 from surefoot.store import ApiKey
 
 __all__ = [
@@ -139,11 +139,7 @@ def completion_json(
         "created": (response.created if response is not None else None) or int(time.time()),
         "model": response.model if response is not None else body.model,
         "choices": [answer],
-        "usage": {
-            "prompt_tokens": usage.input_tokens if usage else 0,
-            "completion_tokens": usage.output_tokens if usage else 0,
-            "total_tokens": usage.total_tokens if usage else 0,
-        },
+        "usage": usage_json(usage),
         "system_fingerprint": response.system_fingerprint if response is not None else None,
         "surefoot": decision_json(result),
     }

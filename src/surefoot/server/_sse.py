@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
     from surefoot.guard import AsyncGuardStream, GuardResult
-    from surefoot.providers import TokenLogprob
+    from surefoot.providers import TokenLogprob, Usage
     from surefoot.server._errors import ApiError
 
-__all__ = ["logprobs_json", "stream_completion"]
+__all__ = ["logprobs_json", "stream_completion", "usage_json"]
 
 _QUEUE_CHUNKS = 64
 _DONE = b"data: [DONE]\n\n"
@@ -190,11 +190,24 @@ def _chunk_json(chunk: ChatChunk, meta: _Meta) -> dict[str, Any]:
         choices.append(out_choice)
     out["choices"] = choices
     if chunk.usage is not None:
-        out["usage"] = {
-            "prompt_tokens": chunk.usage.input_tokens,
-            "completion_tokens": chunk.usage.output_tokens,
-            "total_tokens": chunk.usage.total_tokens,
-        }
+        out["usage"] = usage_json(chunk.usage)
+    return out
+
+
+def usage_json(usage: Usage | None) -> dict[str, Any]:
+    """OpenAI's ``usage`` object, with the cached and reasoning token details when there are
+    any (clients price those tokens apart)."""
+    if usage is None:
+        return {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    out: dict[str, Any] = {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+    if usage.cached_input_tokens:
+        out["prompt_tokens_details"] = {"cached_tokens": usage.cached_input_tokens}
+    if usage.reasoning_tokens:
+        out["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
     return out
 
 
