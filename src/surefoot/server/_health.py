@@ -98,8 +98,8 @@ def health(state: Annotated[ServerState, Depends(server_state)]) -> HealthOut:
         lanes = {lane.name: lane for guard in state.gateway.all_guards() for lane in guard.lanes}
         upstreams = {name: lane.breaker.state.value for name, lane in sorted(lanes.items())}
     problems += [
-        f"upstream {name!r}: its circuit breaker is open after repeated failures; requests go "
-        "to its fallbacks until it recovers: check the upstream"
+        f"upstream {name!r}: its circuit breaker is open after repeated failures; requests skip "
+        "it (for its fallbacks, if any) until it recovers: check the upstream"
         for name, breaker in upstreams.items()
         if breaker == BreakerState.OPEN.value
     ]
