@@ -97,6 +97,27 @@ def test_a_configured_alias_scores_answers_and_escalates_the_unsure(
     assert len(ReviewQueue(store).items()) == 1
 
 
+def test_a_configured_caveat_comes_with_a_middling_answer(
+    store: Store, upstream: FaultServer
+) -> None:
+    """An answer scored between caveat_at and serve_at is served with the alias's caveat."""
+    alias = {
+        "model": "m",
+        "base_url": upstream.base_url,
+        "scorers": ["token_probability"],
+        "serve_at": 0.999,  # the fault server's tokens score 0.95 to 0.99
+        "caveat_at": 0.5,
+        "caveat": "Unverified: check with support.",
+    }
+    settings = Settings.load(
+        store={"url": str(store.engine.url)}, server={"auth": "off"}, models={"chat": alias}
+    )
+    with TestClient(create_app(settings, store=store), client=LOOPBACK_CLIENT) as client:
+        decision = client.post("/v1/chat/completions", json=BODY).json()["surefoot"]
+    assert decision["decision"] == "serve_with_caveat"
+    assert decision["caveat"] == "Unverified: check with support."
+
+
 _ESCALATING = {
     "model": "m",
     "scorers": ["token_probability"],

@@ -284,6 +284,13 @@ class ModelSettings(_Section):
     caveat_at: float = Field(
         0.5, ge=0, le=1, description="Lowest confidence served with a caveat; below it, see below."
     )
+    caveat: str | None = Field(
+        None,
+        min_length=1,
+        description="The caveat sent with an answer scored between caveat_at and serve_at "
+        "(decision serve_with_caveat, in the surefoot object, never inside the answer's text); "
+        "unset: the guard's default.",
+    )
     low_confidence: Literal["fallback", "escalate"] = Field(
         "fallback",
         description="Below caveat_at: the next fallback, or a human (the review queue; the "

@@ -10,6 +10,7 @@ another's fallback trips one breaker, not two.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -108,6 +109,9 @@ def build_gateway(
         _check_routing(alias, cfg)
         chain = fallback_chain(alias, models)
         low = LowConfidence(cfg.low_confidence)
+        routing = RoutingPolicy(serve_at=cfg.serve_at, caveat_at=cfg.caveat_at, low=low)
+        if cfg.caveat is not None:
+            routing = dataclasses.replace(routing, caveat=cfg.caveat)
         guards[alias] = Guard(
             [upstreams[name] for name in chain],
             fallbacks=[StaticMessage(cfg.fallback_message)] if cfg.fallback_message else [],
@@ -116,7 +120,7 @@ def build_gateway(
             wait=WaitExponentialJitter(base_s=cfg.retry_wait_s, cap_s=max(cfg.retry_wait_s, 2.0)),
             validation=[JsonValid()] if "json" in cfg.validators else [],
             scorers=[_SCORERS[name]() for name in cfg.scorers],
-            routing=RoutingPolicy(serve_at=cfg.serve_at, caveat_at=cfg.caveat_at, low=low),
+            routing=routing,
             clock=clock,
             name=f"gateway:{alias}",
         )
@@ -129,7 +133,7 @@ _SCORERS: dict[str, Callable[[], Scorer]] = {
     "classifier_margin": ClassifierMargin,
 }
 # Settings that only matter once answers are scored.
-_ROUTING_FIELDS = ("serve_at", "caveat_at", "low_confidence")
+_ROUTING_FIELDS = ("serve_at", "caveat_at", "caveat", "low_confidence")
 
 
 def _check_routing(alias: str, cfg: ModelSettings) -> None:
