@@ -65,7 +65,8 @@ def create_app(
             stops.
         gateway: serve model aliases, each through its own guard (see :func:`build_gateway`);
             default: ``guard`` for every model, else the ``[models.*]`` settings, else no
-            gateway routes at all.
+            gateway routes at all. A guard without an escalation sink is given one on the
+            store's review queue, so what it escalates waits there for a human.
         clock: monotonic seconds for key caching and rate limits (tests inject one).
         wall_clock: Unix seconds for the rate-limit windows shared with other replicas through
             the store (tests inject one).
