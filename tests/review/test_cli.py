@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from surefoot.cli import app
 from surefoot.core import ReviewOrigin, StoreSettings
-from surefoot.review import ReviewQueue
+from surefoot.review import CaseCollector, ReviewQueue
 from surefoot.store import Store
 
 
@@ -43,3 +43,16 @@ def test_claim_correct_and_export_from_the_command_line(cli_store_url: str) -> N
     assert promoted.exit_code == 0, promoted.output
     shown = runner.invoke(app, [*base, "cases", "list", "--status", "promoted"])
     assert case["id"] in shown.stdout
+
+
+def test_tables_print_reasons_and_cases_with_square_brackets_as_written(tmp_path: Path) -> None:
+    """A review reason or a case input with square brackets is text, not console markup."""
+    url = f"sqlite:///{tmp_path / 'brackets.db'}"
+    with Store.open(StoreSettings(url=url)) as store:
+        ReviewQueue(store).submit(ReviewOrigin.SAMPLE, "[urgent] refund", {"input": "x"})
+        CaseCollector(store).add("[draft] reply to the refund")
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+    listed = runner.invoke(app, ["--store-url", url, "review", "list"])
+    cases = runner.invoke(app, ["--store-url", url, "cases", "list"])
+    assert "[urgent] refund" in listed.stdout
+    assert "[draft] reply to the refund" in cases.stdout
