@@ -22,7 +22,12 @@ from surefoot.providers import EmbeddingRequest, EmbeddingResponse
 from surefoot.server._auth import Scope, require_scope
 from surefoot.server._embed_driver import EmbedOutcome, aembed
 from surefoot.server._errors import ApiError, error_responses
-from surefoot.server._gateway import guard_or_404, refusal_status
+from surefoot.server._gateway import (
+    add_retry_after,
+    decision_headers,
+    guard_or_404,
+    refusal_status,
+)
 from surefoot.server._idempotent import HEADER, idempotent
 from surefoot.server._json_response import GatewayJSONResponse
 from surefoot.store import ApiKey
@@ -102,23 +107,16 @@ def _answer(body: EmbeddingsBody, outcome: EmbedOutcome) -> GatewayJSONResponse:
     if outcome.response is not None:
         # Served by another upstream than the alias's own: the client learns it fell back.
         decision = outcome.status.value
-        headers = {"x-surefoot-decision": decision}
-        if outcome.served_by:
-            headers["x-surefoot-served-by"] = outcome.served_by
-        if outcome.trace_id:
-            headers["x-surefoot-trace-id"] = outcome.trace_id
+        headers = decision_headers(decision, None, outcome.served_by, outcome.trace_id)
         answer = embeddings_json(
             body, outcome.response, outcome.served_by, decision, outcome.trace_id
         )
         return GatewayJSONResponse(answer, headers=headers)
     status, code = refusal_status(outcome.error)
-    headers = {"x-surefoot-decision": "refused"}
-    retry = getattr(outcome.error, "retry_after_s", None)
-    if isinstance(retry, int | float) and retry > 0:
-        headers["Retry-After"] = str(max(1, round(retry)))
+    headers = decision_headers(outcome.status.value, None, None, outcome.trace_id)
+    add_retry_after(headers, outcome.error)
     message = f"{outcome.error} (after {outcome.attempts} attempts"
     if outcome.trace_id:
-        headers["x-surefoot-trace-id"] = outcome.trace_id
         message += f"; trace {outcome.trace_id}"
     message += ")"
     raise ApiError(status, message, code=code, headers=headers)

@@ -47,6 +47,8 @@ from surefoot.store import ApiKey
 
 __all__ = [
     "ChatCompletionBody",
+    "add_retry_after",
+    "decision_headers",
     "decision_json",
     "fast_chat_completions",
     "gateway_of",
@@ -81,16 +83,31 @@ def refusal_status(error: SurefootError | None) -> tuple[int, str]:
     return 502, "upstream_error"
 
 
-def _headers(result: GuardResult) -> dict[str, str]:
-    decision = result.decision
-    headers = {"x-surefoot-decision": decision.status.value}
-    if decision.confidence is not None:
-        headers["x-surefoot-confidence"] = f"{decision.confidence:.4f}"
-    if decision.served_by:
-        headers["x-surefoot-served-by"] = decision.served_by
-    if result.trace_id:
-        headers["x-surefoot-trace-id"] = result.trace_id
+def decision_headers(
+    status: str, confidence: float | None, served_by: str | None, trace_id: str | None
+) -> dict[str, str]:
+    """The ``x-surefoot-*`` headers of a gateway answer: decision, and each of confidence,
+    serving upstream and trace id that is known."""
+    headers = {"x-surefoot-decision": status}
+    if confidence is not None:
+        headers["x-surefoot-confidence"] = f"{confidence:.4f}"
+    if served_by:
+        headers["x-surefoot-served-by"] = served_by
+    if trace_id:
+        headers["x-surefoot-trace-id"] = trace_id
     return headers
+
+
+def add_retry_after(headers: dict[str, str], error: SurefootError | None) -> None:
+    """``Retry-After`` (whole seconds, at least 1) when ``error`` says when to retry."""
+    retry = getattr(error, "retry_after_s", None)
+    if isinstance(retry, int | float) and retry > 0:
+        headers["Retry-After"] = str(max(1, round(retry)))
+
+
+def _headers(result: GuardResult) -> dict[str, str]:
+    d = result.decision
+    return decision_headers(d.status.value, d.confidence, d.served_by, result.trace_id)
 
 
 def decision_json(result: GuardResult) -> dict[str, Any]:
@@ -251,9 +268,7 @@ def refusal(result: GuardResult) -> ApiError:
         message = str(result.error) if result.error else f"the request was refused ({reasons})"
     if result.trace_id:
         message = f"{message} (trace {result.trace_id})"
-    retry = getattr(result.error, "retry_after_s", None)
-    if isinstance(retry, int | float) and retry > 0:
-        headers["Retry-After"] = str(max(1, round(retry)))
+    add_retry_after(headers, result.error)
     return ApiError(status, message, code=code, headers=headers)
 
 
