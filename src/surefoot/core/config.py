@@ -282,7 +282,7 @@ class ModelSettings(_Section):
     )
     serve_at: float = Field(0.75, ge=0, le=1, description="Lowest confidence served plainly.")
     caveat_at: float = Field(
-        0.5, ge=0, le=1, description="Lowest confidence served with a caveat; below it, see below."
+        0.5, ge=0, le=1, description="Lowest confidence served with a caveat; low_confidence below."
     )
     caveat: str | None = Field(
         None,

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from surefoot.core import Clock
     from surefoot.core.config import ModelSettings
-    from surefoot.guard import Scorer
+    from surefoot.guard import Lane, Scorer
 
 __all__ = ["MAX_FALLBACK_DEPTH", "Gateway", "build_gateway", "fallback_chain"]
 
@@ -74,6 +74,10 @@ class Gateway:
         if self.default is not None:
             found.append(self.default)
         return found
+
+    def upstreams(self) -> dict[str, Lane]:
+        """Every upstream once, by name: aliases share upstreams as each other's fallbacks."""
+        return {lane.name: lane for guard in self.all_guards() for lane in guard.lanes}
 
     async def aclose(self) -> None:
         """Close every upstream's connection pools, each provider once."""
@@ -137,8 +141,14 @@ _ROUTING_FIELDS = ("serve_at", "caveat_at", "caveat", "low_confidence")
 
 
 def _check_routing(alias: str, cfg: ModelSettings) -> None:
-    """Refuse confidence settings that could never take effect, naming the field."""
+    """Refuse confidence settings that contradict each other or could never take effect,
+    naming the field."""
     where = f"models.{alias}"
+    if cfg.caveat_at > cfg.serve_at:
+        raise ConfigError(
+            f"{where}.caveat_at ({cfg.caveat_at}) is above serve_at ({cfg.serve_at})",
+            hint="set caveat_at at or below serve_at",
+        )
     if not cfg.scorers:
         for name in _ROUTING_FIELDS:
             if name in cfg.model_fields_set:
@@ -165,11 +175,6 @@ def _upstream(alias: str, cfg: ModelSettings, environ: Mapping[str, str], clock:
                 hint=f"export {cfg.api_key_env} with the upstream's key, or remove api_key_env "
                 "for an upstream that needs none",
             )
-    if cfg.caveat_at > cfg.serve_at:
-        raise ConfigError(
-            f"{where}.caveat_at ({cfg.caveat_at}) is above serve_at ({cfg.serve_at})",
-            hint="set caveat_at at or below serve_at",
-        )
     try:
         ref = ModelRef.parse(cfg.model, allow_floating=True)
     except ConfigError as exc:

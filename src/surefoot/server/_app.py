@@ -126,7 +126,7 @@ def create_app(
         app.fast_posts[fast.path] = FastRoute(
             fast, _gateway.fast_chat_completions, metrics, max_bytes
         )
-        metrics.watch_guards(gateway.all_guards())
+        metrics.watch_gateway(gateway.upstreams())
     for router in (_health.probes, _health.router, _ingest.router, _api.router):
         app.include_router(router)
     app.include_router(_review_api.router)

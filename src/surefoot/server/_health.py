@@ -93,10 +93,8 @@ def health(state: Annotated[ServerState, Depends(server_state)]) -> HealthOut:
             "recorder: the last store write failed; spans wait in the spool "
             f"({recorder.spool_bytes} bytes) and are replayed when the store is back: check it"
         )
-    upstreams = {}
-    if state.gateway is not None:
-        lanes = {lane.name: lane for guard in state.gateway.all_guards() for lane in guard.lanes}
-        upstreams = {name: lane.breaker.state.value for name, lane in sorted(lanes.items())}
+    lanes = {} if state.gateway is None else state.gateway.upstreams()
+    upstreams = {name: lane.breaker.state.value for name, lane in sorted(lanes.items())}
     problems += [
         f"upstream {name!r}: its circuit breaker is open after repeated failures; requests skip "
         "it (for its fallbacks, if any) until it recovers: check the upstream"

@@ -21,11 +21,11 @@ from surefoot import tracing
 from surefoot.guard import BreakerState
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from surefoot.guard import Guard
+    from surefoot.guard import Lane
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics", "MetricsMiddleware"]
 
@@ -98,15 +98,16 @@ class Metrics:
         if dropped:
             self.spans_rejected.labels("processor").inc(dropped)
 
-    def watch_guards(self, guards: Sequence[Guard]) -> None:
-        """Export the gateway's decisions and the guard's breaker states."""
+    def watch_gateway(self, upstreams: Mapping[str, Lane]) -> None:
+        """Export the gateway's decisions and its upstreams' breaker states (each once, by
+        name: :meth:`~surefoot.server.Gateway.upstreams`)."""
         self.decisions = Counter(
             "surefoot_gateway_decisions",
             "Gateway requests by the guard's decision status.",
             ["status"],
             registry=self.registry,
         )
-        self.registry.register(BreakerCollector(guards))
+        self.registry.register(BreakerCollector(upstreams))
 
     def count_decision(self, status: str) -> None:
         """Count one gateway decision."""
@@ -186,8 +187,8 @@ class RecorderCollector(Collector):
 class BreakerCollector(Collector):
     """Each guard upstream's circuit breaker state, read at scrape time (1 for the current one)."""
 
-    def __init__(self, guards: Sequence[Guard]) -> None:
-        self.guards = tuple(guards)
+    def __init__(self, upstreams: Mapping[str, Lane]) -> None:
+        self.upstreams = dict(upstreams)
 
     def collect(self) -> Iterable[Metric]:
         """``surefoot_breaker_state{upstream, state}``."""
@@ -196,9 +197,7 @@ class BreakerCollector(Collector):
             "Circuit breaker state per guard upstream: 1 for the current state, 0 otherwise.",
             labels=["upstream", "state"],
         )
-        # Aliases share upstreams as each other's fallbacks: report each breaker once.
-        lanes = {lane.name: lane for guard in self.guards for lane in guard.lanes}
-        for lane in lanes.values():
+        for lane in self.upstreams.values():
             current = lane.breaker.state
             for state in BreakerState:
                 family.add_metric([lane.name, state.value], float(state is current))
